@@ -1,0 +1,38 @@
+"""Shared fixtures: the personas' world (tests/personas.py) and fast password hashing."""
+
+import pytest
+
+from gridgov.places import index
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # argon2 is deliberately slow; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    # Each test gets its own database; the process-wide index must not leak.
+    index.invalidate()
+    yield
+    index.invalidate()
+
+
+@pytest.fixture
+def world(db):
+    from tests.personas import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def login(client):
+    """login("grid_worker_a") -> a client logged in as that persona."""
+    from tests.personas import PASSWORD
+
+    def _login(username: str):
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return _login
