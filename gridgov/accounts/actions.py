@@ -25,8 +25,9 @@ def _error(field_name: str, message: str) -> ActionError:
 
 
 @transaction.atomic
-def create_user(*, username: str, password: str, full_name: str = "", email: str = "",
-                actor: Any = None) -> Any:
+def create_user(
+    *, username: str, password: str, full_name: str = "", email: str = "", actor: Any = None
+) -> Any:
     User = get_user_model()
     if actor is not None and not actor.is_superuser:
         raise NotPermitted(_("Only an operator may create users here."))
@@ -69,8 +70,13 @@ def assign_role(*, user: Any, role: str, target: Any, actor: Any = None) -> Role
     require_admin(actor, street_id=assignment.street_id)
     assignment.save()
     forget_scope(user)
-    audit.record("assign_role", actor=actor, obj=assignment,
-                 summary=f"{user.username} {role} {target}", data={"role": role, "target": str(target)})
+    audit.record(
+        "assign_role",
+        actor=actor,
+        obj=assignment,
+        summary=f"{user.username} {role} {target}",
+        data={"role": role, "target": str(target)},
+    )
     return assignment
 
 
@@ -92,8 +98,9 @@ def create_api_token(*, user: Any, name: str, actor: Any = None) -> tuple[ApiTok
     if not name:
         raise _error("name", _("Give the token a name."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:12],
-                                    digest=ApiToken.digest_of(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[:12], digest=ApiToken.digest_of(raw)
+    )
     audit.record("create_api_token", actor=actor or user, obj=token, summary=name)
     return token, raw
 

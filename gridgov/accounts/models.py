@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.places.models import Community, Department, Grid, Household, Organisation, Street
 from gridgov.party.models import PartyOrganisation
+from gridgov.places.models import Community, Department, Grid, Household, Organisation, Street
 
 if TYPE_CHECKING:
     from gridgov.core.scoping import Scope
@@ -51,19 +51,33 @@ class RoleAssignment(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="role_assignments",
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     party_organisation = models.ForeignKey(
         PartyOrganisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    street = models.ForeignKey(Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -109,7 +123,10 @@ class ApiToken(models.Model):
     """API token (接口令牌) for programs; only its SHA-256 digest is stored."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12)

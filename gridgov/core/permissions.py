@@ -31,14 +31,15 @@ def administers(
     if is_system(actor):
         return True
     scope = scope_for(actor)
-    if street_id is not None and street_id in scope.street_ids:
-        return True
-    if lowest in ("community", "grid") and community_id is not None:
-        if community_id in scope.community_ids:
-            return True
-    if lowest == "grid" and grid_id is not None and grid_id in scope.grid_ids:
-        return True
-    return False
+    return (
+        (street_id is not None and street_id in scope.street_ids)
+        or (
+            lowest in ("community", "grid")
+            and community_id is not None
+            and community_id in scope.community_ids
+        )
+        or (lowest == "grid" and grid_id is not None and grid_id in scope.grid_ids)
+    )
 
 
 def require_admin(actor: Any, **place: Any) -> None:

@@ -78,7 +78,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
         from gridgov.accounts.models import RoleAssignment
 
         scope = Scope()
-        for assignment in RoleAssignment.objects.filter(user=user, active=True):
+        for assignment in RoleAssignment.objects.filter(user_id=user.pk, active=True):
             assignment.add_to_scope(scope)
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from gridgov.core import audit
 from gridgov.core.errors import ActionError
 from gridgov.core.permissions import require_admin
+from gridgov.party.models import CHILD_KIND, OrgKind, PartyMember, PartyOrganisation
 from gridgov.places import index
 from gridgov.places.actions import move_building_to_grid
 from gridgov.places.models import Building, Community, Grid, Household, Street
-from gridgov.party.models import CHILD_KIND, OrgKind, PartyMember, PartyOrganisation
 
 
 def _error(field_name: str, message: str) -> ActionError:
@@ -47,7 +47,9 @@ def create_party_organisation(
         OrgKind.LIAISON_HOUSEHOLD: ("household", household),
     }[OrgKind(kind)]
     if place_needed[1] is None:
-        raise _error(place_needed[0], _("This kind of organisation needs its %s.") % place_needed[0])
+        raise _error(
+            place_needed[0], _("This kind of organisation needs its %s.") % place_needed[0]
+        )
     if kind == OrgKind.STREET_COMMITTEE:
         if parent is not None:
             raise _error("parent", _("A street committee has no parent."))
@@ -66,15 +68,29 @@ def create_party_organisation(
     assert street is not None
     if parent is not None and parent.street_id != street.pk:
         raise _error("parent", _("The parent belongs to another street."))
-    require_admin(actor, street_id=street.pk, community_id=community.pk if community else None,
-                  lowest="community")
+    require_admin(
+        actor,
+        street_id=street.pk,
+        community_id=community.pk if community else None,
+        lowest="community",
+    )
     if PartyOrganisation.objects.filter(parent=parent, name=name).exists():
         raise _error("name", _("An organisation named %s exists under this parent.") % name)
-    if kind == OrgKind.GRID_BRANCH and PartyOrganisation.objects.filter(kind=kind, grid=grid).exists():
+    if (
+        kind == OrgKind.GRID_BRANCH
+        and PartyOrganisation.objects.filter(kind=kind, grid=grid).exists()
+    ):
         raise _error("grid", _("Grid %s already has a party branch.") % grid)
     organisation = PartyOrganisation.objects.create(
-        kind=kind, name=name, parent=parent, street=street, community=community, grid=grid,
-        building=building, household=household, secretary_name=secretary_name,
+        kind=kind,
+        name=name,
+        parent=parent,
+        street=street,
+        community=community,
+        grid=grid,
+        building=building,
+        household=household,
+        secretary_name=secretary_name,
     )
     audit.record("create_party_organisation", actor=actor, obj=organisation, summary=name)
     return organisation
@@ -105,13 +121,27 @@ def add_party_member(
         raise _error("group", _("The party group must belong to the member's branch."))
     if liaison is not None and liaison.kind != OrgKind.LIAISON_HOUSEHOLD:
         raise _error("liaison", _("Not a member liaison household."))
-    require_admin(actor, street_id=branch.street_id, community_id=branch.community_id,
-                  grid_id=branch.grid_id, lowest="grid")
+    require_admin(
+        actor,
+        street_id=branch.street_id,
+        community_id=branch.community_id,
+        grid_id=branch.grid_id,
+        lowest="grid",
+    )
     member = PartyMember.objects.create(
-        name=name, branch=branch, group=group, liaison=liaison, household=household,
-        home_building=household.building if household else None, gender=gender,
-        birth_year=birth_year, joined_on=joined_on, phone=phone, street_id=branch.street_id,
-        community_id=branch.community_id, grid_id=branch.grid_id,  # type: ignore[misc]
+        name=name,
+        branch=branch,
+        group=group,
+        liaison=liaison,
+        household=household,
+        home_building=household.building if household else None,
+        gender=gender,
+        birth_year=birth_year,
+        joined_on=joined_on,
+        phone=phone,
+        street_id=branch.street_id,
+        community_id=branch.community_id,
+        grid_id=branch.grid_id,  # type: ignore[misc]
     )
     audit.record("add_party_member", actor=actor, obj=member, summary=name)
     return member
@@ -131,8 +161,12 @@ class RezoneReport:
         return bool(self.buildings or self.groups or self.members)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"buildings": self.buildings, "groups": self.groups, "members": self.members,
-                "unplaced": self.unplaced}
+        return {
+            "buildings": self.buildings,
+            "groups": self.groups,
+            "members": self.members,
+            "unplaced": self.unplaced,
+        }
 
 
 @transaction.atomic
@@ -149,23 +183,36 @@ def rezone(*, street: Street, actor: Any = None, dry_run: bool = False) -> Rezon
     report = RezoneReport()
     grids = {grid.pk: grid for grid in Grid.objects.filter(street=street)}
     branches = {
-        org.grid_id: org for org in PartyOrganisation.objects.filter(street=street, kind=OrgKind.GRID_BRANCH)
+        org.grid_id: org
+        for org in PartyOrganisation.objects.filter(street=street, kind=OrgKind.GRID_BRANCH)
     }
     buildings = list(Building.objects.filter(street=street).select_related("grid"))
     located = index.locate_grid_ids([b.lat for b in buildings], [b.lng for b in buildings])
     for building, grid_id in zip(buildings, located, strict=True):
         if grid_id is None or grid_id not in grids:
-            report.unplaced.append({"building": building.name, "reason": _("outside every grid of the street")})
+            report.unplaced.append(
+                {"building": building.name, "reason": _("outside every grid of the street")}
+            )
             continue
         if grid_id != building.grid_id:
-            report.buildings.append({"building": building.name, "from": building.grid.name, "to": grids[grid_id].name})
+            report.buildings.append(
+                {"building": building.name, "from": building.grid.name, "to": grids[grid_id].name}
+            )
             move_building_to_grid(building, grids[grid_id])
 
     building_grid = dict(Building.objects.filter(street=street).values_list("id", "grid_id"))
-    for group in PartyOrganisation.objects.filter(street=street, kind=OrgKind.BUILDING_GROUP).select_related("parent"):
+    for group in PartyOrganisation.objects.filter(
+        street=street, kind=OrgKind.BUILDING_GROUP
+    ).select_related("parent"):
         new_branch = branches.get(building_grid.get(group.building_id))  # type: ignore[arg-type]
         if new_branch is not None and group.parent_id != new_branch.pk:
-            report.groups.append({"group": group.name, "from": group.parent.name if group.parent else "", "to": new_branch.name})
+            report.groups.append(
+                {
+                    "group": group.name,
+                    "from": group.parent.name if group.parent else "",
+                    "to": new_branch.name,
+                }
+            )
             group.parent = new_branch
             group.grid_id, group.community_id = new_branch.grid_id, new_branch.community_id
             group.save(update_fields=["parent", "grid", "community", "updated_at"])
@@ -173,23 +220,37 @@ def rezone(*, street: Street, actor: Any = None, dry_run: bool = False) -> Rezon
                 grid_id=new_branch.grid_id, community_id=new_branch.community_id
             )
 
-    members = PartyMember.objects.filter(street=street, home_building__isnull=False).select_related("branch")
+    members = PartyMember.objects.filter(street=street, home_building__isnull=False).select_related(
+        "branch"
+    )
     for member in members:
         new_branch = branches.get(building_grid.get(member.home_building_id))  # type: ignore[arg-type]
         if new_branch is None:
             if member.home_building_id in building_grid:
-                report.unplaced.append({"member": member.name, "reason": _("the grid has no party branch")})
+                report.unplaced.append(
+                    {"member": member.name, "reason": _("the grid has no party branch")}
+                )
             continue
         if member.branch_id != new_branch.pk:
-            report.members.append({"member": member.name, "from": member.branch.name, "to": new_branch.name})
+            report.members.append(
+                {"member": member.name, "from": member.branch.name, "to": new_branch.name}
+            )
             member.branch = new_branch
             member.grid_id, member.community_id = new_branch.grid_id, new_branch.community_id  # type: ignore[assignment]
             if member.group_id and member.group and member.group.parent_id != new_branch.pk:
                 member.group = None
             member.save(update_fields=["branch", "grid", "community", "group", "updated_at"])
-    audit.record("rezone", actor=actor, obj=street, summary=street.name,
-                 data={"moved_buildings": len(report.buildings), "moved_groups": len(report.groups),
-                       "moved_members": len(report.members)})
+    audit.record(
+        "rezone",
+        actor=actor,
+        obj=street,
+        summary=street.name,
+        data={
+            "moved_buildings": len(report.buildings),
+            "moved_groups": len(report.groups),
+            "moved_members": len(report.members),
+        },
+    )
     if dry_run:
         transaction.set_rollback(True)
     return report

@@ -42,21 +42,47 @@ class PartyOrganisation(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=OrgKind.choices)
     name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
-    street = models.ForeignKey(Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Grid,
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     building = models.ForeignKey(
-        Building, verbose_name=_("building"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Building,
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     secretary_name = models.CharField(_("secretary / leader"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,7 +92,10 @@ class PartyOrganisation(models.Model):
     # The chain is public to everyone in the street (who is my branch?), but a
     # liaison household names a dwelling, so those stay with staff.
     scope_rule = ScopeRule(
-        street="street", community="community", grid="grid", public=True,
+        street="street",
+        community="community",
+        grid="grid",
+        public=True,
         public_only=~models.Q(kind="liaison_household"),
     )
 
@@ -81,11 +110,13 @@ class PartyOrganisation(models.Model):
                 fields=["grid"], condition=models.Q(kind="grid_branch"), name="one_branch_per_grid"
             ),
             models.UniqueConstraint(
-                fields=["community"], condition=models.Q(kind="community_committee"),
+                fields=["community"],
+                condition=models.Q(kind="community_committee"),
                 name="one_committee_per_community",
             ),
             models.UniqueConstraint(
-                fields=["street"], condition=models.Q(kind="street_committee"),
+                fields=["street"],
+                condition=models.Q(kind="street_committee"),
                 name="one_committee_per_street",
             ),
         ]
@@ -114,30 +145,56 @@ class PartyMember(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     joined_on = models.DateField(_("joined the party on"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
     branch = models.ForeignKey(
-        PartyOrganisation, verbose_name=_("grid party branch"), on_delete=models.PROTECT,
+        PartyOrganisation,
+        verbose_name=_("grid party branch"),
+        on_delete=models.PROTECT,
         related_name="members",
     )
     group = models.ForeignKey(
-        PartyOrganisation, verbose_name=_("building party group"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="group_members",
+        PartyOrganisation,
+        verbose_name=_("building party group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_members",
     )
     liaison = models.ForeignKey(
-        PartyOrganisation, verbose_name=_("member liaison household"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="served_members",
+        PartyOrganisation,
+        verbose_name=_("member liaison household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="served_members",
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.SET_NULL,
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="party_members",
     )
     home_building = models.ForeignKey(
-        Building, verbose_name=_("home building"), null=True, blank=True, on_delete=models.SET_NULL,
+        Building,
+        verbose_name=_("home building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="party_members",
     )
-    street = models.ForeignKey(Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
-    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

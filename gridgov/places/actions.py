@@ -9,7 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.algorithms.geo import GeometryError, area_m2, polygon_from_geojson, to_geojson, valid_lng_lat
+from gridgov.algorithms.geo import (
+    GeometryError,
+    area_m2,
+    polygon_from_geojson,
+    to_geojson,
+    valid_lng_lat,
+)
 from gridgov.core import audit
 from gridgov.core.catalogue import default_departments
 from gridgov.core.errors import ActionError
@@ -40,7 +46,9 @@ def check_layers(layers: Iterable[str] | None) -> list[str]:
     return chosen
 
 
-def grid_overlaps(polygon: Any, street_id: int, exclude_id: int | None = None) -> list[tuple[Grid, float]]:
+def grid_overlaps(
+    polygon: Any, street_id: int, exclude_id: int | None = None
+) -> list[tuple[Grid, float]]:
     """Grids of the street that overlap ``polygon`` by more than the tolerance."""
     tolerance = settings.GRIDGOV_OVERLAP_TOLERANCE_M2
     min_x, min_y, max_x, max_y = polygon.bounds
@@ -73,8 +81,15 @@ def _parse_polygon(geometry: Any) -> Any:
 
 
 @transaction.atomic
-def create_street(*, code: str, name: str, district: str = "", city: str = "", actor: Any = None,
-                  with_default_departments: bool = True) -> Street:
+def create_street(
+    *,
+    code: str,
+    name: str,
+    district: str = "",
+    city: str = "",
+    actor: Any = None,
+    with_default_departments: bool = True,
+) -> Street:
     """Create a street (only the operator or a superuser) with the default departments."""
     if actor is not None and not getattr(actor, "is_superuser", False):
         raise ActionError(_("Only an operator may create a street."))
@@ -93,7 +108,9 @@ def create_street(*, code: str, name: str, district: str = "", city: str = "", a
 
 
 @transaction.atomic
-def create_department(*, street: Street, code: str, name: str, name_en: str = "", actor: Any = None) -> Department:
+def create_department(
+    *, street: Street, code: str, name: str, name_en: str = "", actor: Any = None
+) -> Department:
     require_admin(actor, street_id=street.pk)
     if Department.objects.filter(street=street, code=code).exists():
         raise _field_error("code", _("Department code %s is taken in this street.") % code)
@@ -117,8 +134,15 @@ def create_community(*, street: Street, code: str, name: str, actor: Any = None)
 
 
 @transaction.atomic
-def create_grid(*, community: Community, code: str, name: str, geometry: Any,
-                layers: Iterable[str] | None = None, actor: Any = None) -> Grid:
+def create_grid(
+    *,
+    community: Community,
+    code: str,
+    name: str,
+    geometry: Any,
+    layers: Iterable[str] | None = None,
+    actor: Any = None,
+) -> Grid:
     """Create a grid; its polygon must be valid and not overlap its neighbours."""
     require_admin(actor, street_id=community.street_id)
     polygon = _parse_polygon(geometry)
@@ -129,9 +153,17 @@ def create_grid(*, community: Community, code: str, name: str, geometry: Any,
     overlaps = grid_overlaps(polygon, community.street_id)
     if overlaps:
         other, shared = overlaps[0]
-        raise _field_error("geometry", _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared})
-    grid = Grid(community=community, street_id=community.street_id, code=code, name=name,
-                layers=check_layers(layers))
+        raise _field_error(
+            "geometry",
+            _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared},
+        )
+    grid = Grid(
+        community=community,
+        street_id=community.street_id,
+        code=code,
+        name=name,
+        layers=check_layers(layers),
+    )
     _apply_geometry(grid, polygon)
     grid.save()
     audit.record("create_grid", actor=actor, obj=grid, summary=name)
@@ -146,77 +178,166 @@ def change_grid_boundary(*, grid: Grid, geometry: Any, actor: Any = None) -> Gri
     overlaps = grid_overlaps(polygon, grid.street_id, exclude_id=grid.pk)
     if overlaps:
         other, shared = overlaps[0]
-        raise _field_error("geometry", _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared})
+        raise _field_error(
+            "geometry",
+            _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared},
+        )
     before = grid.geometry
     _apply_geometry(grid, polygon)
     grid.save()
-    audit.record("change_grid_boundary", actor=actor, obj=grid, summary=grid.name,
-                 data={"before": before, "after": grid.geometry})
+    audit.record(
+        "change_grid_boundary",
+        actor=actor,
+        obj=grid,
+        summary=grid.name,
+        data={"before": before, "after": grid.geometry},
+    )
     return grid
 
 
 def _grid_for_point(lat: float, lng: float) -> Grid:
     if not valid_lng_lat(lng, lat):
-        raise _field_error("lat", _("Coordinates out of range: lat %(lat)s, lng %(lng)s") % {"lat": lat, "lng": lng})
+        raise _field_error(
+            "lat",
+            _("Coordinates out of range: lat %(lat)s, lng %(lng)s") % {"lat": lat, "lng": lng},
+        )
     grid = index.locate_grid(lat, lng)
     if grid is None:
-        raise _field_error("lat", _("The point (%(lat)s, %(lng)s) lies outside every grid.") % {"lat": lat, "lng": lng})
+        raise _field_error(
+            "lat",
+            _("The point (%(lat)s, %(lng)s) lies outside every grid.") % {"lat": lat, "lng": lng},
+        )
     return grid
 
 
 @transaction.atomic
-def create_building(*, name: str, address: str, lat: float, lng: float, grid: Grid | None = None,
-                    road: str = "", door_number: str = "", floors: int | None = None,
-                    actor: Any = None) -> Building:
+def create_building(
+    *,
+    name: str,
+    address: str,
+    lat: float,
+    lng: float,
+    grid: Grid | None = None,
+    road: str = "",
+    door_number: str = "",
+    floors: int | None = None,
+    actor: Any = None,
+) -> Building:
     """Create a building at its standard address; its grid is the one holding its point."""
     located = _grid_for_point(lat, lng)
     if grid is not None and grid.pk != located.pk:
-        raise _field_error("grid", _("The point lies in grid %(found)s, not %(given)s.") % {"found": located.name, "given": grid.name})
+        raise _field_error(
+            "grid",
+            _("The point lies in grid %(found)s, not %(given)s.")
+            % {"found": located.name, "given": grid.name},
+        )
     grid = located
-    require_admin(actor, street_id=grid.street_id, community_id=grid.community_id, grid_id=grid.pk, lowest="grid")
+    require_admin(
+        actor,
+        street_id=grid.street_id,
+        community_id=grid.community_id,
+        grid_id=grid.pk,
+        lowest="grid",
+    )
     if Building.objects.filter(grid=grid, name=name).exists():
-        raise _field_error("name", _("Grid %(grid)s already has a building named %(name)s.") % {"grid": grid.name, "name": name})
+        raise _field_error(
+            "name",
+            _("Grid %(grid)s already has a building named %(name)s.")
+            % {"grid": grid.name, "name": name},
+        )
     if Building.objects.filter(street_id=grid.street_id, address=address).exists():
         raise _field_error("address", _("Standard address %s is taken.") % address)
     building = Building.objects.create(
-        grid=grid, community_id=grid.community_id, street_id=grid.street_id, name=name,
-        address=address, lat=lat, lng=lng, road=road, door_number=door_number, floors=floors,
+        grid=grid,
+        community_id=grid.community_id,
+        street_id=grid.street_id,
+        name=name,
+        address=address,
+        lat=lat,
+        lng=lng,
+        road=road,
+        door_number=door_number,
+        floors=floors,
     )
     audit.record("create_building", actor=actor, obj=building, summary=address)
     return building
 
 
 @transaction.atomic
-def create_household(*, building: Building, dwelling: str, head_name: str = "", phone: str = "",
-                     size: int = 1, actor: Any = None) -> Household:
-    require_admin(actor, street_id=building.street_id, community_id=building.community_id,
-                  grid_id=building.grid_id, lowest="grid")
+def create_household(
+    *,
+    building: Building,
+    dwelling: str,
+    head_name: str = "",
+    phone: str = "",
+    size: int = 1,
+    actor: Any = None,
+) -> Household:
+    require_admin(
+        actor,
+        street_id=building.street_id,
+        community_id=building.community_id,
+        grid_id=building.grid_id,
+        lowest="grid",
+    )
     if size < 0 or size > 100:
         raise _field_error("size", _("Household size must be between 0 and 100."))
     if Household.objects.filter(building=building, dwelling=dwelling).exists():
-        raise _field_error("dwelling", _("%(building)s already has dwelling %(dwelling)s.") % {"building": building.name, "dwelling": dwelling})
+        raise _field_error(
+            "dwelling",
+            _("%(building)s already has dwelling %(dwelling)s.")
+            % {"building": building.name, "dwelling": dwelling},
+        )
     household = Household.objects.create(
-        building=building, grid_id=building.grid_id, community_id=building.community_id,
-        street_id=building.street_id, dwelling=dwelling, head_name=head_name, phone=phone, size=size,
+        building=building,
+        grid_id=building.grid_id,
+        community_id=building.community_id,
+        street_id=building.street_id,
+        dwelling=dwelling,
+        head_name=head_name,
+        phone=phone,
+        size=size,
     )
-    audit.record("create_household", actor=actor, obj=household, summary=f"{building.name} {dwelling}")
+    audit.record(
+        "create_household", actor=actor, obj=household, summary=f"{building.name} {dwelling}"
+    )
     return household
 
 
 @transaction.atomic
-def create_organisation(*, kind: str, name: str, building: Building, credit_code: str = "",
-                        contact_name: str = "", contact_phone: str = "", description: str = "",
-                        actor: Any = None) -> Organisation:
-    require_admin(actor, street_id=building.street_id, community_id=building.community_id,
-                  grid_id=building.grid_id, lowest="community")
+def create_organisation(
+    *,
+    kind: str,
+    name: str,
+    building: Building,
+    credit_code: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    description: str = "",
+    actor: Any = None,
+) -> Organisation:
+    require_admin(
+        actor,
+        street_id=building.street_id,
+        community_id=building.community_id,
+        grid_id=building.grid_id,
+        lowest="community",
+    )
     if kind not in OrganisationKind.values:
         raise _field_error("kind", _("Unknown organisation kind: %s") % kind)
     if Organisation.objects.filter(street_id=building.street_id, name=name).exists():
         raise _field_error("name", _("An organisation named %s exists in this street.") % name)
     organisation = Organisation.objects.create(
-        kind=kind, name=name, building=building, grid_id=building.grid_id,
-        community_id=building.community_id, street_id=building.street_id, credit_code=credit_code,
-        contact_name=contact_name, contact_phone=contact_phone, description=description,
+        kind=kind,
+        name=name,
+        building=building,
+        grid_id=building.grid_id,
+        community_id=building.community_id,
+        street_id=building.street_id,
+        credit_code=credit_code,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        description=description,
     )
     audit.record("create_organisation", actor=actor, obj=organisation, summary=name)
     return organisation
@@ -224,7 +345,11 @@ def create_organisation(*, kind: str, name: str, building: Building, credit_code
 
 def move_building_to_grid(building: Building, grid: Grid) -> None:
     """Re-home a building and everything that copies its place (inside rezone)."""
-    building.grid_id, building.community_id, building.street_id = grid.pk, grid.community_id, grid.street_id
+    building.grid_id, building.community_id, building.street_id = (
+        grid.pk,
+        grid.community_id,
+        grid.street_id,
+    )
     building.save(update_fields=["grid", "community", "street", "updated_at"])
     place = {"grid_id": grid.pk, "community_id": grid.community_id, "street_id": grid.street_id}
     Household.objects.filter(building=building).update(**place)

@@ -9,6 +9,7 @@ process is seen at the next lookup.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,8 @@ def locate_grid(lat: float, lng: float) -> Grid | None:
     return Grid.objects.select_related("community", "street").get(pk=grid_id)
 
 
-def locate_grid_ids(lats: np.ndarray, lngs: np.ndarray) -> list[int | None]:
+def locate_grid_ids(
+    lats: Sequence[float] | np.ndarray, lngs: Sequence[float] | np.ndarray
+) -> list[int | None]:
     found = grid_index().locate_many(np.asarray(lngs), np.asarray(lats))
     return [None if value == NOT_FOUND else int(value) for value in found]

@@ -155,7 +155,9 @@ class Building(models.Model):
         ordering = ["grid_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["grid", "name"], name="building_name_per_grid"),
-            models.UniqueConstraint(fields=["street", "address"], name="building_address_per_street"),
+            models.UniqueConstraint(
+                fields=["street", "address"], name="building_address_per_street"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,7 +170,9 @@ class Household(models.Model):
     building = models.ForeignKey(
         Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="households"
     )
-    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(
         Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
@@ -230,7 +234,9 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
     )
-    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(
         Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
