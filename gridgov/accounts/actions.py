@@ -106,8 +106,9 @@ def create_api_token(*, user: Any, name: str, actor: Any = None) -> tuple[ApiTok
 
 
 @transaction.atomic
-def revoke_api_token(*, token: ApiToken, actor: Any) -> None:
-    if actor.pk != token.user_id and not actor.is_superuser:
+def revoke_api_token(*, token: ApiToken, actor: Any = None) -> None:
+    """Revoke a token; its owner, a superuser or the operator (actor None) may."""
+    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
         raise NotPermitted(_("You may only revoke your own tokens."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
