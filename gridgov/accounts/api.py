@@ -16,7 +16,7 @@ from gridgov.accounts.actions import create_api_token
 from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.schemas import MeOut, TokenIn, TokenOut
 from gridgov.core.api_auth import auth_user
-from gridgov.places.schemas import ErrorOut
+from gridgov.core.api_schemas import ErrorOut
 
 router = Router(tags=["accounts"])
 

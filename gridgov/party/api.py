@@ -15,10 +15,10 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from gridgov.core.api_auth import auth_user
+from gridgov.core.api_schemas import READ_ERRORS, ApiPagination
 from gridgov.party.models import OrgKind, PartyOrganisation
 from gridgov.party.schemas import PartyOrganisationOut
 from gridgov.places.api import visible_or_404
-from gridgov.places.schemas import READ_ERRORS, ApiPagination
 
 router = Router(tags=["party"])
 

@@ -22,13 +22,12 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from gridgov.core.api_auth import auth_user
+from gridgov.core.api_schemas import READ_ERRORS, ApiPagination
 from gridgov.core.scoping import ScopeRule, scope_filter, scope_for
 from gridgov.party.models import OrgKind, PartyOrganisation
 from gridgov.places import index
 from gridgov.places.models import Building, Community, Grid, Street
 from gridgov.places.schemas import (
-    READ_ERRORS,
-    ApiPagination,
     BuildingOut,
     CommunityOut,
     GridDetailOut,
