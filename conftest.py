@@ -12,6 +12,14 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters live in the cache; one test's logins must not throttle another's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_grid_index():
     # Each test gets its own database; the process-wide index must not leak.
     index.invalidate()

@@ -6,11 +6,13 @@ models from the evaluated signatures of the views.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 from ninja.errors import AuthenticationError
+from ninja.throttling import AnonRateThrottle
 
 from gridgov.accounts.actions import create_api_token
 from gridgov.accounts.models import RoleAssignment
@@ -24,7 +26,9 @@ router = Router(tags=["accounts"])
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut},
+    # Slows password guessing: per client address, in the process cache.
+    throttle=[AnonRateThrottle(settings.GRIDGOV_LOGIN_RATE)],
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
     summary="Exchange user name and password for a token",
 )
 def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:

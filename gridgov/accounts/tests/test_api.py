@@ -270,3 +270,16 @@ def test_openapi_is_served_and_no_cdn_docs_page(world, client):
     assert response.status_code == 200
     assert "/api/v1/grids/{grid_id}" in response.json()["paths"]
     assert client.get("/api/v1/docs").status_code == 404
+
+
+def test_password_guessing_is_throttled(world, client, settings):
+    statuses = [
+        client.post(
+            "/api/v1/auth/token",
+            {"username": "grid_worker_a", "password": "wrong"},
+            content_type="application/json",
+        ).status_code
+        for _ in range(25)
+    ]
+    assert statuses[0] == 401
+    assert statuses[-1] == 429
