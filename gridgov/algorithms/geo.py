@@ -18,7 +18,28 @@ POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 
 class GeometryError(ValueError):
-    """A geometry that cannot be used; the message says why (in Chinese)."""
+    """A geometry that cannot be used.
+
+    ``code`` says why (type, coordinates, format, empty, range, invalid,
+    zero_area) so callers can show a translated message; ``detail`` is the
+    GEOS explanation where there is one.
+    """
+
+    MESSAGES = {
+        "type": "The geometry must be a Polygon or MultiPolygon.",
+        "coordinates": "The geometry has no coordinates.",
+        "format": "The coordinates are malformed.",
+        "empty": "The polygon is empty.",
+        "range": "Coordinates out of range (longitude -180..180, latitude -90..90).",
+        "invalid": "The polygon is invalid (self-intersecting or not closed).",
+        "zero_area": "The polygon has no area.",
+    }
+
+    def __init__(self, code: str, detail: str = ""):
+        self.code = code
+        self.detail = detail
+        message = self.MESSAGES[code]
+        super().__init__(f"{message} {detail}".strip())
 
 
 def valid_lng_lat(lng: Any, lat: Any) -> bool:
@@ -37,23 +58,23 @@ def valid_lng_lat(lng: Any, lat: Any) -> bool:
 def polygon_from_geojson(geometry: Any) -> BaseGeometry:
     """A valid shapely Polygon/MultiPolygon from a GeoJSON geometry, or GeometryError."""
     if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
-        raise GeometryError("几何类型必须是 Polygon 或 MultiPolygon")
+        raise GeometryError("type")
     coordinates = geometry.get("coordinates")
     if not isinstance(coordinates, list) or not coordinates:
-        raise GeometryError("缺少坐标")
+        raise GeometryError("coordinates")
     try:
         polygon = shape(geometry)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
-        raise GeometryError(f"坐标格式错误: {exc}") from exc
+        raise GeometryError("format", str(exc)) from exc
     if polygon.is_empty:
-        raise GeometryError("多边形为空")
+        raise GeometryError("empty")
     min_x, min_y, max_x, max_y = polygon.bounds
     if not (valid_lng_lat(min_x, min_y) and valid_lng_lat(max_x, max_y)):
-        raise GeometryError("坐标超出经纬度范围 (经度 -180~180, 纬度 -90~90)")
+        raise GeometryError("range")
     if not polygon.is_valid:
-        raise GeometryError(f"多边形无效 (自相交或环不闭合): {explain_validity(polygon)}")
+        raise GeometryError("invalid", explain_validity(polygon))
     if area_m2(polygon) <= 0:
-        raise GeometryError("多边形面积为零")
+        raise GeometryError("zero_area")
     return polygon
 
 

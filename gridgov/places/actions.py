@@ -46,14 +46,15 @@ def check_layers(layers: Iterable[str] | None) -> list[str]:
     return chosen
 
 
-def grid_overlaps(
-    polygon: Any, street_id: int, exclude_id: int | None = None
-) -> list[tuple[Grid, float]]:
-    """Grids of the street that overlap ``polygon`` by more than the tolerance."""
+def grid_overlaps(polygon: Any, exclude_id: int | None = None) -> list[tuple[Grid, float]]:
+    """Grids (of any street) that overlap ``polygon`` by more than the tolerance.
+
+    Grids of neighbouring streets must not overlap either, or a point on the
+    seam would be located arbitrarily.
+    """
     tolerance = settings.GRIDGOV_OVERLAP_TOLERANCE_M2
     min_x, min_y, max_x, max_y = polygon.bounds
     candidates = Grid.objects.filter(
-        street_id=street_id,
         min_lng__lte=max_x,
         max_lng__gte=min_x,
         min_lat__lte=max_y,
@@ -73,11 +74,26 @@ def _apply_geometry(grid: Grid, polygon: Any) -> None:
     grid.area_m2 = round(area_m2(polygon), 1)
 
 
+def geometry_message(exc: GeometryError) -> str:
+    """The user's-language message for a geometry problem."""
+    messages = {
+        "type": _("The geometry must be a Polygon or MultiPolygon."),
+        "coordinates": _("The geometry has no coordinates."),
+        "format": _("The coordinates are malformed."),
+        "empty": _("The polygon is empty."),
+        "range": _("Coordinates out of range (longitude -180..180, latitude -90..90)."),
+        "invalid": _("The polygon is invalid (self-intersecting or not closed)."),
+        "zero_area": _("The polygon has no area."),
+    }
+    message = messages.get(exc.code, str(exc))
+    return f"{message} ({exc.detail})" if exc.detail else message
+
+
 def _parse_polygon(geometry: Any) -> Any:
     try:
         return polygon_from_geojson(geometry)
     except GeometryError as exc:
-        raise _field_error("geometry", str(exc)) from exc
+        raise _field_error("geometry", geometry_message(exc)) from exc
 
 
 @transaction.atomic
@@ -150,7 +166,7 @@ def create_grid(
         raise _field_error("code", _("A grid with code %s exists.") % code)
     if Grid.objects.filter(community=community, name=name).exists():
         raise _field_error("name", _("This community already has a grid named %s.") % name)
-    overlaps = grid_overlaps(polygon, community.street_id)
+    overlaps = grid_overlaps(polygon)
     if overlaps:
         other, shared = overlaps[0]
         raise _field_error(
@@ -175,7 +191,7 @@ def change_grid_boundary(*, grid: Grid, geometry: Any, actor: Any = None) -> Gri
     """Redraw a grid (re-zoning); run ``rezone`` afterwards to move buildings and members."""
     require_admin(actor, street_id=grid.street_id)
     polygon = _parse_polygon(geometry)
-    overlaps = grid_overlaps(polygon, grid.street_id, exclude_id=grid.pk)
+    overlaps = grid_overlaps(polygon, exclude_id=grid.pk)
     if overlaps:
         other, shared = overlaps[0]
         raise _field_error(

@@ -147,3 +147,21 @@ def test_change_boundary_refuses_overlap_and_keeps_old_polygon(world):
     with pytest.raises(ActionError):
         change_grid_boundary(grid=world.grid_a, geometry=square(120.30, 36.10, 120.315, 36.11))
     assert Grid.objects.get(pk=world.grid_a.pk).geometry == before
+
+
+def test_it_rejects_grid_overlapping_a_grid_of_another_street(world):
+    with pytest.raises(ActionError):
+        create_grid(
+            community=world.c2,
+            code="x8",
+            name="越界",
+            geometry=square(120.405, 36.10, 120.42, 36.11),
+        )
+
+
+def test_geometry_errors_are_translated(world):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ActionError) as caught:
+        create_grid(community=world.c1, code="x9", name="蝴蝶2", geometry=BOW_TIE)
+    assert "自相交" in caught.value.errors["geometry"][0]
