@@ -44,19 +44,34 @@ class PointIndex:
         if len(self.keys) == 0 or len(xs) == 0:
             return result
         points = shapely.points(xs, ys)
-        # "intersects" keeps points on boundaries: they still belong somewhere.
-        point_idx, poly_idx = self.tree.query(points, predicate="intersects")
+        # Bounding-box candidates first (cheap), then the exact test on them:
+        # an interior hit wins; only points left over (on a border, or in no
+        # polygon) pay for the boundary-inclusive "intersects" test.
+        point_idx, poly_idx = self.tree.query(points)
         if len(point_idx) == 0:
             return result
-        inside = shapely.contains_xy(self.polygons[poly_idx], xs[point_idx], ys[point_idx])
         keys = self.keys[poly_idx]
-        # For each point: interior hits first, then the smallest key.
-        order = np.lexsort((keys, ~inside, point_idx))
+        inside = shapely.contains_xy(self.polygons[poly_idx], xs[point_idx], ys[point_idx])
+        self._smallest_key(result, point_idx[inside], keys[inside])
+        left = result[point_idx] == NOT_FOUND
+        if left.any():
+            on_border = np.zeros(len(point_idx), dtype=bool)
+            on_border[left] = shapely.intersects(
+                self.polygons[poly_idx[left]], points[point_idx[left]]
+            )
+            self._smallest_key(result, point_idx[on_border], keys[on_border])
+        return result
+
+    @staticmethod
+    def _smallest_key(result: np.ndarray, point_idx: np.ndarray, keys: np.ndarray) -> None:
+        """result[p] = the smallest key among the hits of each point p."""
+        if len(point_idx) == 0:
+            return
+        order = np.lexsort((keys, point_idx))
         point_sorted = point_idx[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = point_sorted[1:] != point_sorted[:-1]
         result[point_sorted[first]] = keys[order][first]
-        return result
 
 
 def brute_force_locate(
@@ -64,10 +79,12 @@ def brute_force_locate(
 ) -> int | None:
     """The reference answer: test every polygon (for tests and the benchmark)."""
     point = shapely.Point(x, y)
-    covering = []
+    containing, covering = [], []
     for key, polygon in zip(keys, polygons, strict=True):
         if polygon.contains(point):
-            return int(key)
-        if polygon.covers(point):
+            containing.append(int(key))
+        elif polygon.covers(point):
             covering.append(int(key))
+    if containing:
+        return min(containing)
     return min(covering) if covering else None

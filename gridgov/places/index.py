@@ -19,6 +19,7 @@ from gridgov.algorithms.geo import polygon_from_geojson
 from gridgov.algorithms.pointindex import NOT_FOUND, PointIndex
 from gridgov.places.models import Grid
 
+CHUNK = 100_000
 _lock = threading.Lock()
 _state: dict[str, Any] = {"fingerprint": None, "index": None}
 
@@ -63,5 +64,13 @@ def locate_grid(lat: float, lng: float) -> Grid | None:
 def locate_grid_ids(
     lats: Sequence[float] | np.ndarray, lngs: Sequence[float] | np.ndarray
 ) -> list[int | None]:
-    found = grid_index().locate_many(np.asarray(lngs), np.asarray(lats))
-    return [None if value == NOT_FOUND else int(value) for value in found]
+    index = grid_index()
+    lat_array, lng_array = np.asarray(lats, dtype=float), np.asarray(lngs, dtype=float)
+    found: list[int | None] = []
+    # Chunks bound the memory of the tree query on big imports.
+    for start in range(0, len(lat_array), CHUNK):
+        chunk = index.locate_many(
+            lng_array[start : start + CHUNK], lat_array[start : start + CHUNK]
+        )
+        found.extend(None if value == NOT_FOUND else int(value) for value in chunk)
+    return found
