@@ -6,6 +6,7 @@ one process) work with no configuration at all.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -147,10 +148,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # WhiteNoise warns on every start when STATIC_ROOT is missing (before collectstatic).
-try:
+with contextlib.suppress(OSError):  # a read-only data dir: collectstatic will tell
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-except OSError:  # a read-only data dir: collectstatic will tell
-    pass
 # Without collectstatic (demo, tests) WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -15,14 +15,19 @@ PRINT_DB = (
 def run_shell(tmp_path, **env):
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     environment.update(GRIDGOV_DATA_DIR=str(tmp_path), **env)
-    return subprocess.run(
-        [sys.executable, "-m", "gridgov", "shell", "-c", PRINT_DB],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    ).stdout.strip().splitlines()[-1].split()
+    return (
+        subprocess.run(
+            [sys.executable, "-m", "gridgov", "shell", "-c", PRINT_DB],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .split()
+    )
 
 
 def test_default_database_is_sqlite_in_wal_mode_under_var(tmp_path):
