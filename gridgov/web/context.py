@@ -1,9 +1,85 @@
 """Template context: navigation entries for the user's roles."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.web.roles import (
+    administers_a_street,
+    has_staff_role,
+    role_assignments,
+    sees_organisations,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    url_name: str
+    # Other URL names that belong to the same section (for the active mark).
+    section: tuple[str, ...] = ()
+
+    def is_active(self, current: str) -> bool:
+        return current == self.url_name or current in self.section
+
+
+def import_url() -> str | None:
+    """The place import page, if the importing app is installed (a colleague's module)."""
+    try:
+        return reverse("places-import")
+    except NoReverseMatch:
+        return None
+
+
+def _items(user: Any) -> list[NavItem]:
+    items = [
+        NavItem(_("Overview"), reverse("home"), "home"),
+        NavItem(_("Map"), reverse("map"), "map"),
+        NavItem(_("Party organisations"), reverse("party-tree"), "party-tree"),
+        NavItem(
+            _("Grids & buildings"),
+            reverse("places"),
+            "places",
+            ("community-detail", "grid-detail", "building-detail", "household-detail"),
+        ),
+    ]
+    if sees_organisations(user):
+        items.append(
+            NavItem(
+                _("Organisations"),
+                reverse("organisation-list"),
+                "organisation-list",
+                ("organisation-detail",),
+            )
+        )
+    if administers_a_street(user):
+        url = import_url()
+        if url:
+            items.append(NavItem(_("Data import"), url, "places-import"))
+    items.append(NavItem(_("API tokens"), reverse("tokens"), "tokens"))
+    return items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "nav_roles": []}
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match is not None else ""
+    items = _items(user)
+    return {
+        "nav_items": [
+            {"label": item.label, "url": item.url, "active": item.is_active(current or "")}
+            for item in items
+        ],
+        "nav_roles": [
+            {"role": a.get_role_display(), "place": a.target_name} for a in role_assignments(user)
+        ],
+        "nav_is_staff": has_staff_role(user),
+    }

@@ -1,0 +1,21 @@
+"""The home page: what the user may see, counted, and their roles and places."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gridgov.core.scoping import scope_for
+from gridgov.web.dashboard import my_places, tiles
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/home.html",
+        {
+            "tiles": tiles(request.user),
+            "my_places": my_places(request.user),
+            "has_scope": scope_for(request.user).allows_anything(),
+        },
+    )
