@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.core.scoping import ScopedManager, ScopeRule
 from gridgov.places.models import Building, Community, Grid, Household, Street
@@ -126,7 +127,7 @@ class PartyOrganisation(models.Model):
 
 
 class MemberStatus(models.TextChoices):
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("member status", "active")
     MOBILE = "mobile", _("mobile member")
     ELDERLY = "elderly", _("elderly or infirm")
 

@@ -1,10 +1,11 @@
 """The party chain as a tree with member counts, in four queries.
 
-街道党工委 → 社区党委 → 网格党支部 → 楼院党小组 → 党员中心户.  Counts come
-from the members the user may read (``visible_to``): a grid branch counts
-the members it holds, a building group its group members, a liaison household
-the members it serves; committees add up their children's branches.  Nodes
-outside the user's staff scope show no count rather than a misleading zero.
+街道党工委 → 社区党委 → 网格党支部 → 楼院党小组 → 党员中心户.  A grid branch
+counts the members it holds, a building group its group members, a liaison
+household the members it serves; committees add up their branches.  Counts
+are aggregate, public figures (the Hexi article publishes "172 members in 5
+branches"), so they cover every organisation the user may see, while the
+members themselves stay behind ``PartyMember.objects.visible_to``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from gridgov.core.scoping import scope_for
 from gridgov.party.models import OrgKind, PartyMember, PartyOrganisation
-from gridgov.web.roles import covers
 
 KIND_ORDER = {kind: position for position, kind in enumerate(OrgKind.values)}
 
@@ -38,8 +37,12 @@ class PartyNode:
         return self.kind.replace("_", "-")
 
 
-def _counts(members: Any, key: str) -> dict[int, int]:
-    rows = members.filter(**{f"{key}__isnull": False}).values(key).annotate(n=Count("id"))
+def _counts(key: str, organisation_ids: list[int]) -> dict[int, int]:
+    rows = (
+        PartyMember.objects.filter(**{f"{key}__in": organisation_ids})
+        .values(key)
+        .annotate(n=Count("id"))
+    )
     return {row[key]: row["n"] for row in rows}
 
 
@@ -59,19 +62,19 @@ def party_tree(user: Any) -> list[PartyNode]:
     organisations = list(
         PartyOrganisation.objects.visible_to(user).select_related("community", "grid")
     )
-    members = PartyMember.objects.visible_to(user)
+
+    def ids_of(kind: str) -> list[int]:
+        return [org.pk for org in organisations if org.kind == kind]
+
     counts = {
-        OrgKind.GRID_BRANCH: _counts(members, "branch"),
-        OrgKind.BUILDING_GROUP: _counts(members, "group"),
-        OrgKind.LIAISON_HOUSEHOLD: _counts(members, "liaison"),
+        OrgKind.GRID_BRANCH: _counts("branch", ids_of(OrgKind.GRID_BRANCH)),
+        OrgKind.BUILDING_GROUP: _counts("group", ids_of(OrgKind.BUILDING_GROUP)),
+        OrgKind.LIAISON_HOUSEHOLD: _counts("liaison", ids_of(OrgKind.LIAISON_HOUSEHOLD)),
     }
-    scope = scope_for(user)
     nodes = {org.pk: PartyNode(org) for org in organisations}
     for node in nodes.values():
         org = node.organisation
-        if org.kind in counts and covers(
-            scope, street_id=org.street_id, community_id=org.community_id, grid_id=org.grid_id
-        ):
+        if org.kind in counts:
             node.own_count = counts[OrgKind(org.kind)].get(org.pk, 0)
     roots: list[PartyNode] = []
     for node in nodes.values():

@@ -312,11 +312,15 @@ def test_party_page_shows_member_counts_rolled_up(world, login):
     ]
 
 
-def test_party_page_counts_only_inside_the_grid_workers_scope(world, login):
-    nodes = _nodes(login("grid_worker_a").get(reverse("party-tree")))
+def test_party_page_counts_members_of_every_visible_branch_but_lists_none(world, login):
+    response = login("grid_worker_a").get(reverse("party-tree"))
+    nodes = _nodes(response)
+    # Counts are aggregate public figures; the members themselves stay in scope.
     assert nodes["一网格党支部"].total == 1
-    assert nodes["二网格党支部"].total is None  # not "0": the worker cannot see them
+    assert nodes["二网格党支部"].total == 1
+    assert nodes["测试街道党工委"].total == 3
     assert "张三党员中心户" in nodes
+    assert "王五" not in response.content.decode()
 
 
 def test_party_page_hides_liaison_households_from_residents(world, login):
@@ -395,3 +399,10 @@ def test_another_user_cannot_revoke_your_token(world, login, client):
     token.refresh_from_db()
     assert token.revoked_at is None
     assert not login("grid_worker_b").get(reverse("tokens")).context["tokens"].exists()
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(world, client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert "Sign in" in client.get(reverse("login")).content.decode()
