@@ -40,10 +40,20 @@
     };
   }
 
+  // "宜昌路社区第一网格" is "第一网格" on a map already divided by community.
+  function shortName(properties) {
+    var name = properties.name || "";
+    var community = properties.community || "";
+    return community && name.indexOf(community) === 0 && name.length > community.length
+      ? name.slice(community.length)
+      : name;
+  }
+
   function gridLabel(properties) {
     var branch = properties.branch || labels.noBranch;
     return (
       '<span class="grid-label-name">' + escapeHtml(properties.name) + "</span>" +
+      '<span class="grid-label-short">' + escapeHtml(shortName(properties)) + "</span>" +
       '<span class="grid-label-branch">' + escapeHtml(branch) + "</span>"
     );
   }
@@ -54,10 +64,6 @@
       (byKind[feature.properties.kind] || []).push(feature);
     });
 
-    L.geoJSON(byKind.community, {
-      interactive: false,
-      style: { className: "community-shape", color: "#374151", weight: 2.5, dashArray: "6 4", fill: false },
-    }).addTo(map);
 
     var highlighted = [];
     var grids = L.geoJSON(byKind.grid, {
@@ -83,6 +89,20 @@
             path.setAttribute("data-grid-id", p.id);
             path.setAttribute("aria-label", p.name + " · " + (p.branch || labels.noBranch));
           }
+        });
+      },
+    }).addTo(map);
+
+    // Community outlines over the grids: they run along grid edges and would
+    // otherwise be hidden by the grids' own outlines.
+    L.geoJSON(byKind.community, {
+      interactive: false,
+      style: { className: "community-shape", color: "#111827", weight: 3.5, dashArray: "8 5", fill: false },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(escapeHtml(feature.properties.name), {
+          permanent: true,
+          direction: "center",
+          className: "community-label",
         });
       },
     }).addTo(map);
@@ -120,6 +140,25 @@
     }
     if (bounds.isValid()) {
       map.fitBounds(bounds, { padding: [12, 12] });
+      // At the zoom that shows the whole street, full labels would overlap:
+      // show short grid names there and the full name with the branch one
+      // step closer in.
+      var overviewZoom = map.getZoom();
+      var updateLabels = function () {
+        element.classList.toggle("labels-brief", map.getZoom() < overviewZoom + 1);
+      };
+      map.on("zoomend", updateLabels);
+      updateLabels();
+      var mineBounds = L.latLngBounds([]);
+      grids.eachLayer(function (layer) {
+        if (layer.feature.properties.mine) {
+          mineBounds.extend(layer.getBounds());
+        }
+      });
+      // A grid worker or resident starts at their own grid, with its neighbours around it.
+      if (mineBounds.isValid()) {
+        map.fitBounds(mineBounds.pad(0.35), { padding: [12, 12] });
+      }
     } else {
       map.setView([36.07, 120.38], 12);
       status.textContent = labels.empty;
