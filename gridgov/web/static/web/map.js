@@ -141,24 +141,26 @@
     if (bounds.isValid()) {
       map.fitBounds(bounds, { padding: [12, 12] });
       // At the zoom that shows the whole street, full labels would overlap:
-      // show short grid names there and the full name with the branch one
-      // step closer in.
-      var overviewZoom = map.getZoom();
+      // show short grid names there and the full name with the branch from
+      // three quarters of a zoom step closer in.
+      var fullLabelsFrom = map.getZoom() + 0.75;
       var updateLabels = function () {
-        element.classList.toggle("labels-brief", map.getZoom() < overviewZoom + 1);
+        element.classList.toggle("labels-brief", map.getZoom() < fullLabelsFrom);
       };
-      map.on("zoomend", updateLabels);
-      updateLabels();
       var mineBounds = L.latLngBounds([]);
       grids.eachLayer(function (layer) {
         if (layer.feature.properties.mine) {
           mineBounds.extend(layer.getBounds());
         }
       });
-      // A grid worker or resident starts at their own grid, with its neighbours around it.
+      // A grid worker or resident starts at their own grid, with its
+      // neighbours around it, and full labels there.
       if (mineBounds.isValid()) {
         map.fitBounds(mineBounds.pad(0.35), { padding: [12, 12] });
+        fullLabelsFrom = Math.min(fullLabelsFrom, map.getZoom());
       }
+      map.on("zoomend", updateLabels);
+      updateLabels();
     } else {
       map.setView([36.07, 120.38], 12);
       status.textContent = labels.empty;
