@@ -140,3 +140,46 @@ def test_query_count_does_not_grow_with_members(world, api, django_assert_max_nu
     with django_assert_max_num_queries(5):
         found = rows(api("street_admin", "/party-organisations"))
     assert found["二网格党支部"]["member_count"] == 11
+
+
+def test_grid_worker_reads_own_members_with_masked_phones(world, api):
+    response = api("grid_worker_a", "/party-members")
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert [row["name"] for row in items] == ["张三"]
+    assert items[0]["phone"] == "138****1111"
+
+
+def test_grid_worker_gets_404_on_grid_b_members(world, api):
+    assert api("grid_worker_a", f"/party-members/{world.member_b.pk}").status_code == 404
+    assert api("grid_worker_a", "/party-members", branch=world.branch_b.pk).status_code == 404
+    assert api("grid_worker_a", "/party-members", grid=world.grid_b.pk).status_code == 404
+
+
+def test_member_detail_reveals_the_phone_and_logs_it(world, api):
+    from gridgov.core.models import AuditLogEntry
+
+    response = api("branch_secretary_a", f"/party-members/{world.member_a.pk}")
+    assert response.json()["phone"] == "13800001111"
+    entry = AuditLogEntry.objects.get(action="reveal_phone")
+    assert entry.actor == world.branch_secretary_a and entry.object_id == str(world.member_a.pk)
+
+
+def test_community_admin_reads_members_of_own_community_only(world, api):
+    names = {row["name"] for row in api("community_admin", "/party-members").json()["items"]}
+    assert names == {"张三", "王五"}
+    assert api("community_admin", f"/party-members/{world.member_c.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["resident", "partner", "dept_clerk", "outsider"])
+def test_non_staff_read_no_members(world, api, username):
+    assert api(username, "/party-members").json()["items"] == []
+    assert api(username, f"/party-members/{world.member_a.pk}").status_code == 404
+
+
+def test_empty_branch_of_own_grid_is_an_empty_list_not_404(world, api):
+    from gridgov.party.models import PartyMember
+
+    PartyMember.objects.filter(branch=world.branch_a).delete()
+    response = api("grid_worker_a", "/party-members", branch=world.branch_a.pk)
+    assert response.status_code == 200 and response.json()["items"] == []
