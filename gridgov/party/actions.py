@@ -96,10 +96,6 @@ def create_party_organisation(
     return organisation
 
 
-def branch_of_grid(grid_id: int) -> PartyOrganisation | None:
-    return PartyOrganisation.objects.filter(kind=OrgKind.GRID_BRANCH, grid_id=grid_id).first()
-
-
 @transaction.atomic
 def add_party_member(
     *,

@@ -32,6 +32,7 @@ from gridgov.places.io.validation import (
     check_length,
     clean_text,
     fetch_in,
+    forbidden_grid_message,
     parse_whole,
     visible,
 )
@@ -211,15 +212,7 @@ class ExcelCheck:
             )
 
     def _forbidden(self, grid: Grid) -> str:
-        """Why the actor may not add here, naming the grid only if they may see it."""
-        cache = self._forbidden_cache
-        if grid.pk not in cache:
-            cache[grid.pk] = (
-                _("You may not add buildings to grid %s.") % grid.name
-                if visible(Grid.objects.filter(pk=grid.pk), self.actor).exists()
-                else _("The point lies outside the grids you may change.")
-            )
-        return cache[grid.pk]
+        return forbidden_grid_message(grid.pk, grid.name, self.actor, self._forbidden_cache)
 
     # -- 住户 ----------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from gridgov.places import index
 from gridgov.places.io.geojson_features import FeatureReader, FileCommunity, FileGrid
 from gridgov.places.io.validation import (
     fetch_in,
+    forbidden_grid_message,
     overlaps_with_existing,
     overlaps_within,
     visible,
@@ -312,15 +313,7 @@ class GeoJsonCheck(FeatureReader):
                 self._once(names, (grid.code, row.name), row.number, "name")
 
     def _forbidden(self, grid: _StoredGrid) -> str:
-        """Why the actor may not add here, naming the grid only if they may see it."""
-        cache = self._forbidden_cache
-        if grid.pk not in cache:
-            cache[grid.pk] = (
-                _("You may not add buildings to grid %s.") % grid.name
-                if visible(Grid.objects.filter(pk=grid.pk), self.actor).exists()
-                else _("The point lies outside the grids you may change.")
-            )
-        return cache[grid.pk]
+        return forbidden_grid_message(grid.pk, grid.name, self.actor, self._forbidden_cache)
 
     @staticmethod
     def _street_id(grid: _StoredGrid | FileGrid) -> Any:

@@ -300,3 +300,16 @@ def fetch_in(queryset: Any, lookup: str, values: Iterable[Any]) -> list[Any]:
     for part in chunked(distinct):
         rows.extend(queryset.filter(**{f"{lookup}__in": part}))
     return rows
+
+
+def forbidden_grid_message(grid_pk: int, grid_name: str, actor: Any, cache: dict[int, str]) -> str:
+    """Why the actor may not add buildings here, naming the grid only if they may see it."""
+    if grid_pk not in cache:
+        from gridgov.places.models import Grid
+
+        cache[grid_pk] = (
+            _("You may not add buildings to grid %s.") % grid_name
+            if visible(Grid.objects.filter(pk=grid_pk), actor).exists()
+            else _("The point lies outside the grids you may change.")
+        )
+    return cache[grid_pk]
