@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.web.roles import (
@@ -27,14 +27,6 @@ class NavItem:
 
     def is_active(self, current: str) -> bool:
         return current == self.url_name or current in self.section
-
-
-def import_url() -> str | None:
-    """The place import page, if the importing app is installed (a colleague's module)."""
-    try:
-        return reverse("places-import")
-    except NoReverseMatch:
-        return None
 
 
 def _items(user: Any) -> list[NavItem]:
@@ -59,9 +51,7 @@ def _items(user: Any) -> list[NavItem]:
             )
         )
     if administers_a_street(user):
-        url = import_url()
-        if url:
-            items.append(NavItem(_("Data import"), url, "places-import"))
+        items.append(NavItem(_("Data import"), reverse("places-import"), "places-import"))
     items.append(NavItem(_("API tokens"), reverse("tokens"), "tokens"))
     return items
 

@@ -1,7 +1,5 @@
 """URLs of the web UI (names are used by templates and tests)."""
 
-from importlib.util import find_spec
-
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -33,8 +31,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
+    path("places/import/", include("gridgov.places.urls_import")),
 ]
-
-# The place import pages are a colleague's module; mounted only once it exists.
-if find_spec("gridgov.places.urls_import") is not None:
-    urlpatterns.append(path("places/import/", include("gridgov.places.urls_import")))
