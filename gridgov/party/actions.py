@@ -164,6 +164,49 @@ class RezoneReport:
             "unplaced": self.unplaced,
         }
 
+    def summary(self, street: str, *, dry_run: bool = False) -> str:
+        """One translated sentence with the counts (flash messages, import summaries)."""
+        counts = {
+            "street": street,
+            "buildings": len(self.buildings),
+            "groups": len(self.groups),
+            "members": len(self.members),
+        }
+        if dry_run:
+            return (
+                _(
+                    "Re-zoning %(street)s would move %(buildings)d buildings, "
+                    "%(groups)d party groups and %(members)d members."
+                )
+                % counts
+            )
+        return (
+            _(
+                "Re-zoning %(street)s moved %(buildings)d buildings, "
+                "%(groups)d party groups and %(members)d members."
+            )
+            % counts
+        )
+
+    def lines(self) -> list[str]:
+        """Every move on its own translated line (the import command prints them)."""
+        moves = [
+            (_("building %(name)s: %(from)s -> %(to)s"), "building", self.buildings),
+            (_("party group %(name)s: %(from)s -> %(to)s"), "group", self.groups),
+            (_("member %(name)s: %(from)s -> %(to)s"), "member", self.members),
+        ]
+        lines = [
+            template % {"name": row[key], "from": row["from"], "to": row["to"]}
+            for template, key, rows in moves
+            for row in rows
+        ]
+        lines.extend(
+            _("not placed: %(name)s (%(reason)s)")
+            % {"name": row.get("building") or row.get("member"), "reason": row["reason"]}
+            for row in self.unplaced
+        )
+        return lines
+
 
 @transaction.atomic
 def rezone(*, street: Street, actor: Any = None, dry_run: bool = False) -> RezoneReport:

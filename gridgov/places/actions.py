@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -66,6 +68,12 @@ def grid_overlaps(polygon: Any, exclude_id: int | None = None) -> list[tuple[Gri
         if shared > tolerance:
             overlaps.append((other, shared))
     return overlaps
+
+
+def _overlap_error(name: str, shared: float) -> ActionError:
+    return _field_error(
+        "geometry", _("Overlaps grid %(name)s by %(area).0f m².") % {"name": name, "area": shared}
+    )
 
 
 def _apply_geometry(grid: Grid, polygon: Any) -> None:
@@ -168,11 +176,7 @@ def create_grid(
         raise _field_error("name", _("This community already has a grid named %s.") % name)
     overlaps = grid_overlaps(polygon)
     if overlaps:
-        other, shared = overlaps[0]
-        raise _field_error(
-            "geometry",
-            _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared},
-        )
+        raise _overlap_error(overlaps[0][0].name, overlaps[0][1])
     grid = Grid(
         community=community,
         street_id=community.street_id,
@@ -186,29 +190,79 @@ def create_grid(
     return grid
 
 
-@transaction.atomic
 def change_grid_boundary(*, grid: Grid, geometry: Any, actor: Any = None) -> Grid:
-    """Redraw a grid (re-zoning); run ``rezone`` afterwards to move buildings and members."""
-    require_admin(actor, street_id=grid.street_id)
-    polygon = _parse_polygon(geometry)
-    overlaps = grid_overlaps(polygon, exclude_id=grid.pk)
-    if overlaps:
-        other, shared = overlaps[0]
-        raise _field_error(
-            "geometry",
-            _("Overlaps grid %(name)s by %(area).0f m².") % {"name": other.name, "area": shared},
-        )
-    before = grid.geometry
-    _apply_geometry(grid, polygon)
-    grid.save()
-    audit.record(
-        "change_grid_boundary",
-        actor=actor,
-        obj=grid,
-        summary=grid.name,
-        data={"before": before, "after": grid.geometry},
-    )
-    return grid
+    """Redraw one grid (re-zoning); run ``rezone`` afterwards to move buildings and members."""
+    return redraw_grids([GridRedraw(grid, geometry)], actor=actor)[0]
+
+
+@dataclass
+class GridRedraw:
+    """One grid's new boundary and, when not ``None``, its new name and layers."""
+
+    grid: Grid
+    geometry: Any
+    name: str | None = None
+    layers: list[str] | None = None
+
+
+@transaction.atomic
+def redraw_grids(changes: Sequence[GridRedraw], *, actor: Any = None) -> list[Grid]:
+    """Redraw several grids at once, validating the state after all of them.
+
+    Moving a shared border means one grid shrinks while its neighbour grows:
+    redrawn one at a time, the growing grid would overlap the other's old
+    polygon, or the result would depend on the order.  So the new polygons
+    are checked against each other and against the stored grids that are not
+    redrawn, and only then saved (one audit row per grid, before and after).
+    Grids keep their community.  Run ``party.actions.rezone`` afterwards.
+    """
+    redrawn = {change.grid.pk for change in changes}
+    if len(redrawn) != len(changes):
+        raise ActionError(_("Each grid may be redrawn only once at a time."))
+    polygons = []
+    for change in changes:
+        require_admin(actor, street_id=change.grid.street_id)
+        polygons.append(_parse_polygon(change.geometry))
+        if change.layers is not None:
+            check_layers(change.layers)
+    tolerance = settings.GRIDGOV_OVERLAP_TOLERANCE_M2
+    tree = shapely.STRtree(polygons)
+    for position, polygon in enumerate(polygons):
+        for stored, shared in grid_overlaps(polygon):
+            if stored.pk not in redrawn:
+                raise _overlap_error(stored.name, shared)
+        for later in (int(i) for i in tree.query(polygon, predicate="intersects")):
+            shared = area_m2(polygon.intersection(polygons[later])) if later > position else 0
+            if shared > tolerance:
+                raise _overlap_error(changes[later].grid.name, shared)
+    final_names: set[tuple[int, str]] = set()
+    renamed = [c.grid.pk for c in changes if c.name is not None and c.name != c.grid.name]
+    for change in changes:
+        name = change.grid.name if change.name is None else change.name
+        key = (change.grid.community_id, name)
+        if key in final_names or (
+            change.grid.pk in renamed
+            and Grid.objects.filter(community_id=key[0], name=name).exclude(pk__in=redrawn).exists()
+        ):
+            raise _field_error("name", _("This community already has a grid named %s.") % name)
+        final_names.add(key)
+    # Free the renamed grids' names first, so that grids may swap names.
+    for pk in renamed:
+        Grid.objects.filter(pk=pk).update(name=f"~{pk}~")
+    for change, polygon in zip(changes, polygons, strict=True):
+        grid = change.grid
+        data: dict[str, Any] = {"before": grid.geometry}
+        _apply_geometry(grid, polygon)
+        data["after"] = grid.geometry
+        if change.name is not None and change.name != grid.name:
+            data["name"] = {"before": grid.name, "after": change.name}
+            grid.name = change.name
+        if change.layers is not None and list(change.layers) != list(grid.layers):
+            data["layers"] = {"before": grid.layers, "after": list(change.layers)}
+            grid.layers = list(change.layers)
+        grid.save()
+        audit.record("change_grid_boundary", actor=actor, obj=grid, summary=grid.name, data=data)
+    return [change.grid for change in changes]
 
 
 def _grid_for_point(lat: float, lng: float) -> Grid:

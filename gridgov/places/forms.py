@@ -25,6 +25,17 @@ class PlaceImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Check only (dry run): write nothing"), required=False, initial=True
     )
+    # Off by default: an existing grid code stays a duplicate error unless the
+    # admin says the file is a redraw (re-zoning moves buildings and members).
+    update = forms.BooleanField(
+        label=_("Update existing grids (redraw boundaries)"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "A grid whose code exists is redrawn (same community); then buildings, "
+            "party groups and members follow the new borders."
+        ),
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -29,14 +29,21 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_places_view(request: HttpRequest) -> HttpResponse:
-    """Upload a file; show every problem (row/feature, field, message) or what was created."""
+    """Upload a file; show every problem (row/feature, field, message) or what was created.
+
+    With "update existing grids" the result also lists what re-zoning moved.
+    """
     if not administers_a_street(request.user):
         raise Http404
     form = PlaceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         result = import_places(
-            upload.name, upload.read(), actor=request.user, dry_run=form.cleaned_data["dry_run"]
+            upload.name,
+            upload.read(),
+            actor=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+            update=form.cleaned_data["update"],
         )
         if result.ok:
             messages.success(request, result.summary())

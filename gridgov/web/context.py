@@ -52,6 +52,14 @@ def _items(user: Any) -> list[NavItem]:
         )
     if administers_a_street(user):
         items.append(NavItem(_("Data import"), reverse("places-import"), "places-import"))
+        items.append(
+            NavItem(
+                _("People & roles"),
+                reverse("people"),
+                "people",
+                ("people-new", "people-detail", "people-role-add", "people-password"),
+            )
+        )
     items.append(NavItem(_("API tokens"), reverse("tokens"), "tokens"))
     return items
 

@@ -32,4 +32,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
     path("places/import/", include("gridgov.places.urls_import")),
+    path("party/rezone/", include("gridgov.party.urls")),
+    path("people/", include("gridgov.accounts.urls")),
 ]

@@ -49,17 +49,19 @@ __all__ = [
 
 
 def import_places(
-    filename: str, data: bytes, *, actor: Any = None, dry_run: bool = False
+    filename: str, data: bytes, *, actor: Any = None, dry_run: bool = False, update: bool = False
 ) -> ImportResult:
     """Import ``data`` as GeoJSON (.geojson, .json) or Excel (.xlsx), chosen by ``filename``.
 
     ``actor`` is the importing user (``None`` = the operator at the CLI).
-    With ``dry_run`` the file is only checked.  Returns the counts created or
-    every issue found; nothing is written when there is any issue.
+    With ``dry_run`` nothing is written.  With ``update`` a GeoJSON grid whose
+    code exists redraws that grid and its street is re-zoned; Excel files
+    hold no grids, so ``update`` changes nothing for them.  Returns the counts
+    created or every issue found; nothing is written when there is any issue.
     """
     fmt = detect_format(filename)
     if fmt == GEOJSON:
-        return import_geojson(data, actor=actor, dry_run=dry_run)
+        return import_geojson(data, actor=actor, dry_run=dry_run, update=update)
     if fmt == XLSX:
         return import_excel(data, actor=actor, dry_run=dry_run, source=PurePath(filename).name)
     return failed("", unknown_format_message(filename), dry_run=dry_run)

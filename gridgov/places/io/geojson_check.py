@@ -39,11 +39,19 @@ class _StoredGrid:
 
 
 class GeoJsonCheck(FeatureReader):
-    """Reads the features and finds every problem before anything is written."""
+    """Reads the features and finds every problem before anything is written.
 
-    def __init__(self, actor: Any) -> None:
+    With ``update`` a grid whose code is stored is a redraw of that grid, not
+    a duplicate: the file is then checked as the state after the redraws
+    (stored grids being redrawn no longer count for overlaps or names).
+    """
+
+    def __init__(self, actor: Any, *, update: bool = False) -> None:
         super().__init__()
         self.actor = actor
+        self.update = update
+        # Stored grids redrawn by the file (update mode): ignored by the final-state checks.
+        self.redrawn_ids: set[int] = set()
         self._forbidden_cache: dict[int, str] = {}
 
     def run(self, features: list[Any]) -> None:
@@ -129,25 +137,32 @@ class GeoJsonCheck(FeatureReader):
         by_name = {(c.street_id, c.name): c for c in stored.values()}
         file_by_code = {c.code: c for c in self.communities if c.code}
         file_by_name = {(c.street_code, c.name): c for c in self.communities if c.name}
-        stored_codes = set(
-            fetch_in(
-                Grid.objects.values_list("code", flat=True),
+        stored_grids = {
+            code: (pk, community_id)
+            for code, pk, community_id in fetch_in(
+                Grid.objects.values_list("code", "pk", "community_id"),
                 "code",
                 [row.code for row in self.grids],
             )
-        )
+        }
+        if self.update:
+            self.redrawn_ids = {pk for pk, _community_id in stored_grids.values()}
         stored_names = set(
-            Grid.objects.filter(community_id__in=stored).values_list("community_id", "name")
+            Grid.objects.filter(community_id__in=stored)
+            .exclude(pk__in=self.redrawn_ids)
+            .values_list("community_id", "name")
         )
         codes: dict[str, int] = {}
         names: dict[tuple[str, Any], int] = {}
         for row in self.grids:
             row.street = self._street_for(row, streets)
             row.community = self._community_for(row, by_code, by_name, file_by_code, file_by_name)
-            if row.code in stored_codes:
+            if row.code in stored_grids and not self.update:
                 self.issues.add(row.number, "code", _("A grid with code %s exists.") % row.code)
             elif row.code:
                 self._once(codes, row.code, row.number, "code")
+            if row.code in stored_grids and self.update:
+                self._redraw(row, *stored_grids[row.code])
             if isinstance(row.community, Community):
                 parent: Any = ("stored", row.community.pk)
                 if (row.community.pk, row.name) in stored_names:
@@ -163,6 +178,20 @@ class GeoJsonCheck(FeatureReader):
                 continue
             if row.name:
                 self._once(names, (parent, row.name), row.number, "name")
+
+    def _redraw(self, row: FileGrid, pk: int, community_id: int) -> None:
+        """Mark ``row`` as redrawing stored grid ``pk``, which must stay in its community."""
+        row.existing_id = pk
+        moved = isinstance(row.community, FileCommunity) or (
+            isinstance(row.community, Community) and row.community.pk != community_id
+        )
+        if moved:
+            self.issues.add(
+                row.number,
+                "community",
+                _("Grid %s is in another community; an update may redraw a grid, not move it.")
+                % row.code,
+            )
 
     def _community_for(
         self,
@@ -216,7 +245,9 @@ class GeoJsonCheck(FeatureReader):
                 _("Overlaps feature %(other)d by %(area).0f m².")
                 % {"other": drawn[first].number, "area": area},
             )
-        clashes = overlaps_with_existing(polygons)
+        clashes = [
+            clash for clash in overlaps_with_existing(polygons) if clash[1] not in self.redrawn_ids
+        ]
         if not clashes:
             return
         ids = {grid_id for _row, grid_id, _area in clashes}
@@ -327,18 +358,25 @@ class GeoJsonCheck(FeatureReader):
         File grids get keys above every stored id, in file order, which is the
         order they will be created in: ties on shared edges are then settled
         exactly as ``create_building`` will settle them (smallest id wins).
+        Redrawn grids keep their stored id with their new polygon.
         """
         if not points:
             return []
         lats = np.array([lat for lat, _lng in points], dtype=float)
         lngs = np.array([lng for _lat, lng in points], dtype=float)
-        drawn = [row for row in self.grids if row.polygon is not None]
-        if drawn:
+        drawn = [row for row in self.new_grids if row.polygon is not None]
+        redrawn = {
+            row.existing_id: row.polygon
+            for row in self.redraws
+            if row.existing_id is not None and row.polygon is not None
+        }
+        if drawn or redrawn:
             stored = index.grid_index()
             first_new = int(stored.keys.max()) + 1 if len(stored) else 1
+            kept = ~np.isin(stored.keys, list(redrawn))
             combined = PointIndex(
-                [*stored.keys.tolist(), *range(first_new, first_new + len(drawn))],
-                [*stored.polygons.tolist(), *[row.polygon for row in drawn]],
+                [*stored.keys[kept].tolist(), *redrawn, *range(first_new, first_new + len(drawn))],
+                [*stored.polygons[kept], *redrawn.values(), *(row.polygon for row in drawn)],
             )
             keys = [None if k == NOT_FOUND else int(k) for k in combined.locate_many(lngs, lats)]
         else:

@@ -49,6 +49,8 @@ class FileGrid:
     polygon: BaseGeometry | None
     street: Street | None = None
     community: Community | FileCommunity | None = None
+    # Update mode: the id of the stored grid with this code, which the feature redraws.
+    existing_id: int | None = None
 
 
 @dataclass
@@ -71,6 +73,15 @@ class FeatureReader:
         self.communities: list[FileCommunity] = []
         self.grids: list[FileGrid] = []
         self.buildings: list[FileBuilding] = []
+
+    @property
+    def redraws(self) -> list[FileGrid]:
+        """Grids of the file that redraw a stored grid (update mode)."""
+        return [row for row in self.grids if row.existing_id is not None]
+
+    @property
+    def new_grids(self) -> list[FileGrid]:
+        return [row for row in self.grids if row.existing_id is None]
 
     def read(self, features: list[Any]) -> None:
         for number, feature in enumerate(features, start=1):

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -23,6 +23,9 @@ from shapely.geometry.base import BaseGeometry
 
 from gridgov.algorithms.geo import area_m2
 from gridgov.places import index
+
+if TYPE_CHECKING:
+    from gridgov.party.actions import RezoneReport
 
 GEOJSON = "geojson"
 XLSX = "xlsx"
@@ -76,12 +79,18 @@ class ImportIssue:
 
 @dataclass
 class ImportResult:
-    """What an import did: counts created per kind, or the issues that stopped it."""
+    """What an import did: counts created per kind, or the issues that stopped it.
+
+    An update (GeoJSON ``update=True``) also counts the grids redrawn in
+    ``updated`` and keeps, per street name, what re-zoning moved in ``rezone``.
+    """
 
     format: str = ""
     dry_run: bool = False
     created: dict[str, int] = field(default_factory=dict)
     errors: list[ImportIssue] = field(default_factory=list)
+    updated: dict[str, int] = field(default_factory=dict)
+    rezone: dict[str, RezoneReport] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -91,14 +100,36 @@ class ImportResult:
         """(translated kind, count) pairs for the result page."""
         return [(str(KIND_LABELS.get(kind, kind)), count) for kind, count in self.created.items()]
 
+    def updated_rows(self) -> list[tuple[str, int]]:
+        """(translated kind, count) pairs of what an update redrew."""
+        return [(str(KIND_LABELS.get(kind, kind)), count) for kind, count in self.updated.items()]
+
+    def rezone_rows(self) -> list[dict[str, Any]]:
+        """Per street: its name, its re-zoning report and that report's sentence (result page)."""
+        return [
+            {
+                "street": street,
+                "report": report,
+                "summary": report.summary(street, dry_run=self.dry_run),
+            }
+            for street, report in self.rezone.items()
+        ]
+
     def summary(self) -> str:
         """One line for the CLI and the flash message."""
         counts = ", ".join(
             f"{KIND_LABELS.get(kind, kind)} {count}" for kind, count in self.created.items()
         )
         if self.dry_run:
-            return _("Check passed, nothing written. Would create %s.") % (counts or "0")
-        return _("Imported: %s.") % (counts or "0")
+            line = _("Check passed, nothing written. Would create %s.") % (counts or "0")
+        else:
+            line = _("Imported: %s.") % (counts or "0")
+        if self.updated:
+            redrawn = ", ".join(f"{kind} {count}" for kind, count in self.updated_rows())
+            line += " " + (_("Would redraw %s.") if self.dry_run else _("Redrawn: %s.")) % redrawn
+        for street, report in self.rezone.items():
+            line += " " + report.summary(street, dry_run=self.dry_run)
+        return line
 
 
 class Issues:

@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from gridgov.party.models import PartyMember
 from gridgov.places.models import Grid
 from gridgov.places.tests.test_import_geojson import BOW_TIE, FREE, collection, grid
+from gridgov.places.tests.test_import_update import redraw_a_and_b
 
 
 def upload(data: bytes, name: str = "places.geojson", dry_run: bool = False) -> dict:
@@ -110,3 +112,24 @@ def test_export_of_a_street_out_of_sight_is_404(world, login):
 def test_export_with_an_unknown_format_is_a_bad_request(world, login):
     response = login("street_admin").get(reverse("places-export"), {"format": "csv"})
     assert response.status_code == 400
+
+
+def test_the_update_checkbox_redraws_grids_and_shows_what_moved(world, login):
+    client = login("street_admin")
+    page = client.get(reverse("places-import")).content.decode()
+    assert 'name="update"' in page and reverse("party-rezone") in page
+    data = {**upload(redraw_a_and_b(world)), "update": "on"}
+    response = client.post(reverse("places-import"), data)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.ok and result.updated == {"grids": 2}
+    content = response.content.decode()
+    assert "张三" in content and "二网格党支部" in content and "table-responsive" in content
+    assert reverse("party-rezone") in content
+    assert PartyMember.objects.get(pk=world.member_a.pk).branch_id == world.branch_b.pk
+
+
+def test_without_the_update_checkbox_an_existing_grid_is_a_duplicate(world, login):
+    response = login("street_admin").post(reverse("places-import"), upload(redraw_a_and_b(world)))
+    assert (1, "code") in {(e.number, e.field) for e in response.context["result"].errors}
+    assert Grid.objects.get(pk=world.grid_a.pk).max_lng == pytest.approx(120.31)

@@ -1,7 +1,10 @@
-"""`gridgov import-places FILE [--dry-run]`: load places from GeoJSON or Excel.
+"""`gridgov import-places FILE [--dry-run] [--update]`: load places from GeoJSON or Excel.
 
 Runs as the operator (actor ``None``).  Prints the counts created, or every
 problem on its own line on stderr and exits with status 1 (nothing written).
+With ``--update`` existing grids are redrawn and their streets re-zoned;
+every building, party group and member moved is printed (re-zoning is what
+people check after a redraw).
 """
 
 from __future__ import annotations
@@ -28,8 +31,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check the file only, write nothing"
         )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="redraw grids whose code exists (GeoJSON) and re-zone their streets",
+        )
 
-    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
+    def handle(self, *args: Any, file: str, dry_run: bool, update: bool, **options: Any) -> None:
         path = Path(file)
         try:
             data = path.read_bytes()
@@ -37,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}
             ) from exc
-        result = import_places(path.name, data, actor=None, dry_run=dry_run)
+        result = import_places(path.name, data, actor=None, dry_run=dry_run, update=update)
         if not result.ok:
             for issue in result.errors:
                 self.stderr.write(str(issue))
@@ -51,3 +59,7 @@ class Command(BaseCommand):
                 % count
             )
         self.stdout.write(result.summary())
+        for street, report in result.rezone.items():
+            self.stdout.write(f"{street}:")
+            for line in report.lines():
+                self.stdout.write(f"  {line}")
