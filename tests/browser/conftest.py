@@ -53,3 +53,24 @@ def live_world(transactional_db):
 def screenshots():
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_live_server_connections(django_db_setup, django_db_blocker):
+    """Close what live-server request threads left open before the test database is dropped.
+
+    Threads that served the browser keep PostgreSQL sessions the test runner
+    cannot close (pytest-django issue #429), and DROP DATABASE then fails with
+    "is being accessed by other users". This runs its teardown first because
+    it depends on django_db_setup.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
