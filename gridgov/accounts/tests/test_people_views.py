@@ -406,3 +406,10 @@ def test_detail_page_takes_a_fixed_number_of_queries(world, login, django_assert
     url = reverse("people-detail", args=[person.pk])
     with django_assert_max_num_queries(20):
         client.get(url)
+
+
+def test_page_links_keep_the_search(world, login):
+    client = login("street_admin")
+    add_people(world, 60)
+    response = client.get(reverse("people"), {"q": "person"})
+    assert 'href="?q=person&amp;page=2"' in response.content.decode()

@@ -32,3 +32,11 @@ def control(field: BoundField) -> SafeString:
 def masked(phone: str | None) -> str:
     """138****5678: phone numbers are masked in every list and page."""
     return mask_phone(phone) if phone else ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, number: int) -> str:
+    """This page's URL with ``page=number``, keeping the other query parameters (filters)."""
+    query = context["request"].GET.copy()
+    query["page"] = str(number)
+    return "?" + query.urlencode()
