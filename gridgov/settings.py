@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gridgov.places",
     "gridgov.party",
     "gridgov.accounts",
+    "gridgov.cases",
     "gridgov.web",
 ]
 
@@ -165,6 +166,10 @@ GRIDGOV_TILE_ATTRIBUTION = env_str("GRIDGOV_TILE_ATTRIBUTION", "")
 GRIDGOV_OVERLAP_TOLERANCE_M2 = float(env_str("GRIDGOV_OVERLAP_TOLERANCE_M2", "1.0"))
 # Password attempts per client address on POST /api/v1/auth/token (ninja rate syntax).
 GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
+# 吹哨报到: minutes a summoned unit has to report for duty (Beijing: 30).
+GRIDGOV_REPORT_FOR_DUTY_MINUTES = env_int("GRIDGOV_REPORT_FOR_DUTY_MINUTES", 30)
+# An "unsatisfied" rating reopens a case this many times at most.
+GRIDGOV_REOPENS_ON_UNSATISFIED = env_int("GRIDGOV_REOPENS_ON_UNSATISFIED", 1)
 # Upload limit for place imports.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

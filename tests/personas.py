@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gridgov.accounts.actions import assign_role, create_user
+from gridgov.cases.catalogue import sync_categories
 from gridgov.party.actions import add_party_member, create_party_organisation
 from gridgov.party.models import OrgKind
 from gridgov.places.actions import (
@@ -65,6 +66,9 @@ class World:
 
 
 def build_world() -> World:
+    # The migration loads the catalogue, but transactional tests flush every
+    # table afterwards: load it again when it is missing (adds nothing otherwise).
+    sync_categories()
     world = World()
     p = world.places
     p["street"] = create_street(code="370203901", name="测试街道", district="市北区", city="青岛市")

@@ -1,0 +1,618 @@
+"""Actions on cases: intake with routing, and every workflow step (one ledger event each).
+
+Each action locks the case row, checks the move against the workflow table
+(``WorkflowError`` → 409), checks that the actor acts for the right unit
+(``NotPermitted``), applies the change and appends exactly one ledger event,
+all in one transaction.  ``version`` (optional) is the case version the
+caller saw: a stale one is a lost race (``Conflict`` → 409).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.algorithms.geo import valid_lng_lat
+from gridgov.cases import workflow
+from gridgov.cases.ledger import append_event
+from gridgov.cases.models import (
+    Case,
+    CaseKind,
+    CaseNumberCounter,
+    Category,
+    Channel,
+    Priority,
+    Rating,
+    Summons,
+    Unit,
+    UnitKind,
+)
+from gridgov.cases.routing import route
+from gridgov.cases.units import unit_for, units_of
+from gridgov.cases.workflow import Status
+from gridgov.core.errors import ActionError, NotPermitted
+from gridgov.places import index
+from gridgov.places.models import Building, Grid, Street
+
+DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
+
+
+class Conflict(ActionError):
+    """Someone else changed the case first (entry points answer 409)."""
+
+
+def _error(field: str, message: str) -> ActionError:
+    return ActionError(message, {field: [message]})
+
+
+def _required(field: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise _error(field, _("This field is required."))
+    return value
+
+
+def _is_operator(actor: Any) -> bool:
+    return actor is None or bool(getattr(actor, "is_superuser", False))
+
+
+def _acting_unit(actor: Any, candidates: Sequence[Unit | None]) -> Unit:
+    """The first candidate unit the actor acts for (the operator acts for any)."""
+    units = [unit for unit in candidates if unit is not None]
+    if _is_operator(actor) and units:
+        return units[0]
+    mine = {unit.pk for unit in units_of(actor)}
+    for unit in units:
+        if unit.pk in mine:
+            return unit
+    raise NotPermitted(_("You may not do this on this case."))
+
+
+def _lock(case: Case, version: int | None) -> Case:
+    # of=("self",): lock the case row only (PostgreSQL refuses FOR UPDATE on
+    # the nullable side of the outer joins that select_related makes).
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("street", "community", "grid", "category", "lead_unit")
+        .get(pk=case.pk)
+    )
+    if version is not None and locked.version != version:
+        raise Conflict(_("The case was changed by someone else; reload it and try again."))
+    return locked
+
+
+def _step(
+    case: Case,
+    action: str,
+    *,
+    actor: Any,
+    unit: Unit | None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    target_units: Sequence[Unit] = (),
+    to_status: str | None = None,
+    **changes: Any,
+) -> Case:
+    """Apply one workflow move to a locked case and write its ledger event."""
+    try:
+        transition = workflow.check(action, case.status)
+    except workflow.WorkflowError as exc:
+        raise Conflict(
+            _("This step is not possible while the case is %(status)s.")
+            % {"status": Status(case.status).label}
+        ) from exc
+    before = case.status
+    case.status = to_status or transition.target or case.status
+    for field, value in changes.items():
+        setattr(case, field, value)
+    append_event(
+        case,
+        action=action,
+        actor=actor,
+        from_status=before,
+        to_status=case.status,
+        unit=unit,
+        target_units=target_units,
+        note=note,
+        data=data,
+    )
+    case.version += 1
+    case.save()
+    return case
+
+
+def _start_clocks(case: Case, now: datetime.datetime) -> dict[str, Any]:
+    category = case.category
+    assert category is not None
+    return {
+        "dispatched_at": now,
+        "response_due": now + datetime.timedelta(hours=category.response_hours),
+        "resolve_due": now + datetime.timedelta(days=category.resolve_days),
+        "accepted_at": None,
+    }
+
+
+# --------------------------------------------------------------------------- intake
+
+
+def _next_number(street: Street, now: datetime.datetime) -> str:
+    day = timezone.localdate(now)
+    counter, _created = CaseNumberCounter.objects.get_or_create(street=street, day=day)
+    counter = CaseNumberCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{street.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+def _place_of(
+    *, lat: float | None, lng: float | None, building: Building | None, street: Street | None
+) -> tuple[Street, Grid | None, str]:
+    """Street and grid of the reported place, and why if there is no grid."""
+    if building is not None:
+        return building.street, building.grid, ""
+    if (lat is None) != (lng is None):
+        raise _error("lat", _("Give both latitude and longitude."))
+    grid = None
+    if lat is not None:
+        if not valid_lng_lat(lng, lat):
+            raise _error("lat", _("Coordinates out of range."))
+        grid = index.locate_grid(float(lat), float(lng))  # type: ignore[arg-type]
+    if grid is not None:
+        return grid.street, grid, ""
+    if street is None:
+        streets = list(Street.objects.all()[:2])
+        if len(streets) != 1:
+            raise _error("lat", _("Say where the problem is: a point inside a grid or a building."))
+        street = streets[0]
+    reason = (
+        _("The point lies outside every grid: the street's dispatcher decides.")
+        if lat is not None
+        else _("No place given: the street's dispatcher decides.")
+    )
+    return street, None, reason
+
+
+@transaction.atomic
+def submit_case(
+    *,
+    description: str,
+    actor: Any,
+    category: Category | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    building: Building | None = None,
+    address: str = "",
+    street: Street | None = None,
+    kind: str = CaseKind.DEMAND,
+    channel: str = Channel.WEB,
+    priority: str = Priority.NORMAL,
+    requester_name: str = "",
+    requester_phone: str = "",
+    anonymous: bool = False,
+) -> Case:
+    """Take in a problem or need; route it, and dispatch it at once when the rule is clear (直派).
+
+    With a category and a grid, the case is registered and dispatched to the
+    unit the category's handler names there; otherwise it waits for the
+    street's dispatcher, with the reason stored.  Nothing accepted is lost:
+    a place outside every grid still makes a case.
+    """
+    description = (description or "").strip()
+    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+        raise _error(
+            "description",
+            _("Describe the problem in %(min)d to %(max)d characters.")
+            % {"min": DESCRIPTION_MIN, "max": DESCRIPTION_MAX},
+        )
+    for field, value, choices in (
+        ("kind", kind, CaseKind.values),
+        ("channel", channel, Channel.values),
+        ("priority", priority, Priority.values),
+    ):
+        if value not in choices:
+            raise _error(field, _("Unknown value: %s") % value)
+    if category is not None and not category.active:
+        raise _error("category", _("This category is no longer in use."))
+    the_street, grid, reason = _place_of(lat=lat, lng=lng, building=building, street=street)
+    now = timezone.now()
+    case = Case(
+        number=_next_number(the_street, now),
+        kind=kind,
+        channel=channel,
+        priority=priority,
+        category=category,
+        description=description,
+        lat=building.lat if building and lat is None else lat,
+        lng=building.lng if building and lng is None else lng,
+        building=building,
+        address=(address or (building.address if building else ""))[:300],
+        requester=actor if getattr(actor, "pk", None) else None,
+        requester_name=requester_name[:50],
+        requester_phone=requester_phone[:32],
+        anonymous=anonymous,
+        street=the_street,
+        community_id=grid.community_id if grid else None,
+        grid=grid,
+        routing_reason=reason or _("No category yet: the street's dispatcher decides."),
+    )
+    case.save()
+    dispatcher = unit_for(the_street)
+    append_event(
+        case,
+        action="submit",
+        actor=actor,
+        from_status="",
+        to_status=case.status,
+        unit=dispatcher,
+        data={"channel": channel, "kind": kind},
+    )
+    case.lead_unit = dispatcher
+    case.save()
+    if category is not None and grid is not None:
+        lead, why = route(case, category)
+        case.routing_reason = why
+        _step(case, "register", actor=None, unit=dispatcher, registered_at=now)
+        _step(
+            case,
+            "dispatch",
+            actor=None,
+            unit=dispatcher,
+            target_units=[lead],
+            note=why,
+            lead_unit=lead,
+            **_start_clocks(case, now),
+        )
+    return case
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+def _dispatcher(case: Case, actor: Any) -> Unit:
+    return _acting_unit(actor, [unit_for(case.street)])
+
+
+@transaction.atomic
+def register_case(
+    *, case: Case, actor: Any, category: Category | None = None, version: int | None = None
+) -> Case:
+    """立案: the dispatcher accepts the case for handling (and may set its category)."""
+    case = _lock(case, version)
+    unit = _dispatcher(case, actor)
+    category = category or case.category
+    if category is None:
+        raise _error("category", _("Choose a category before registering."))
+    return _step(
+        case, "register", actor=actor, unit=unit, category=category, registered_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def reject_case(*, case: Case, actor: Any, reason: str, version: int | None = None) -> Case:
+    """不予受理: refused, with the reason the requester will read."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    return _step(case, "reject", actor=actor, unit=_dispatcher(case, actor), note=reason)
+
+
+def _check_unit(case: Case, unit: Unit) -> None:
+    if unit.street_id != case.street_id:
+        raise _error("unit", _("That unit belongs to another street."))
+
+
+@transaction.atomic
+def dispatch_case(
+    *, case: Case, actor: Any, unit: Unit, note: str = "", version: int | None = None
+) -> Case:
+    """派遣: the dispatcher sends a registered case to a unit; the clocks start."""
+    case = _lock(case, version)
+    dispatcher = _dispatcher(case, actor)
+    _check_unit(case, unit)
+    if case.category is None:
+        raise _error("category", _("Choose a category before dispatching."))
+    now = timezone.now()
+    reason = note.strip() or _("Dispatched by the street's dispatcher.")
+    return _step(
+        case,
+        "dispatch",
+        actor=actor,
+        unit=dispatcher,
+        target_units=[unit],
+        note=note,
+        lead_unit=unit,
+        routing_reason=reason[:300],
+        **_start_clocks(case, now),
+    )
+
+
+@transaction.atomic
+def redispatch_case(
+    *, case: Case, actor: Any, unit: Unit, reason: str, version: int | None = None
+) -> Case:
+    """改派: the dispatcher sends the case to another unit (after 回退, or to override)."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    dispatcher = _dispatcher(case, actor)
+    _check_unit(case, unit)
+    return _step(
+        case,
+        "redispatch",
+        actor=actor,
+        unit=dispatcher,
+        target_units=[unit],
+        note=reason,
+        lead_unit=unit,
+        routing_reason=reason[:300],
+        **_start_clocks(case, timezone.now()),
+    )
+
+
+@transaction.atomic
+def suspend_case(*, case: Case, actor: Any, reason: str, version: int | None = None) -> Case:
+    """挂账: seasonal or engineering work; out of the rate denominators until resumed."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    return _step(
+        case,
+        "suspend",
+        actor=actor,
+        unit=_dispatcher(case, actor),
+        note=reason,
+        data={"resume_to": case.status},
+    )
+
+
+@transaction.atomic
+def resume_case(*, case: Case, actor: Any, version: int | None = None) -> Case:
+    case = _lock(case, version)
+    unit = _dispatcher(case, actor)
+    last = case.events.filter(action="suspend").order_by("-sequence").first()
+    back_to = (last.data.get("resume_to") if last else None) or Status.REGISTERED
+    return _step(case, "resume", actor=actor, unit=unit, to_status=back_to)
+
+
+@transaction.atomic
+def merge_case(*, case: Case, actor: Any, into: Case, version: int | None = None) -> Case:
+    """Mark ``case`` as a duplicate of ``into`` (the surviving case)."""
+    case = _lock(case, version)
+    unit = _dispatcher(case, actor)
+    if into.pk == case.pk or into.street_id != case.street_id:
+        raise _error("into", _("Merge into another case of the same street."))
+    if into.status in (Status.MERGED, Status.REJECTED):
+        raise _error("into", _("That case is itself closed as merged or rejected."))
+    return _step(
+        case, "merge", actor=actor, unit=unit, merged_into=into, data={"into": into.number}
+    )
+
+
+@transaction.atomic
+def decide_extension(
+    *, case: Case, actor: Any, approve: bool, note: str = "", version: int | None = None
+) -> Case:
+    """延期: the dispatcher approves or refuses the lead unit's request."""
+    case = _lock(case, version)
+    unit = _dispatcher(case, actor)
+    days = case.extension_days_requested
+    if not days:
+        raise _error("approve", _("No extension was requested."))
+    changes: dict[str, Any] = {"extension_days_requested": None}
+    if approve and case.resolve_due is not None:
+        changes["resolve_due"] = case.resolve_due + datetime.timedelta(days=days)
+    return _step(
+        case,
+        "decide_extension",
+        actor=actor,
+        unit=unit,
+        note=note,
+        data={"approved": approve, "days": days},
+        **changes,
+    )
+
+
+# --------------------------------------------------------------------------- handling units
+
+
+def _lead(case: Case, actor: Any) -> Unit:
+    return _acting_unit(actor, [case.lead_unit])
+
+
+def _handlers(case: Case) -> list[Unit | None]:
+    """The lead unit and every unit whistled in (co-handlers until the case closes)."""
+    return [case.lead_unit, *(s.unit for s in case.summonses.select_related("unit"))]
+
+
+@transaction.atomic
+def accept_case(*, case: Case, actor: Any, note: str = "", version: int | None = None) -> Case:
+    """响应: the lead unit makes first contact."""
+    case = _lock(case, version)
+    return _step(
+        case, "accept", actor=actor, unit=_lead(case, actor), note=note, accepted_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def return_case(*, case: Case, actor: Any, reason: str, version: int | None = None) -> Case:
+    """回退: "not ours"; the dispatcher re-dispatches."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    unit = _lead(case, actor)
+    return _step(
+        case, "return", actor=actor, unit=unit, note=reason, lead_unit=unit_for(case.street)
+    )
+
+
+def _level_above(case: Case, unit: Unit) -> Unit:
+    if unit.kind == UnitKind.GRID and case.community is not None:
+        return unit_for(case.community)
+    return unit_for(case.street)
+
+
+@transaction.atomic
+def whistle(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    up: bool = False,
+    units: Sequence[Unit] = (),
+    version: int | None = None,
+) -> Case:
+    """吹哨: summon the level above or named units; each must report for duty in time."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    caller = _acting_unit(actor, _handlers(case))
+    called = [_level_above(case, caller)] if up else list(units)
+    if not called:
+        raise _error("units", _("Whistle up, or name the units to summon."))
+    for unit in called:
+        _check_unit(case, unit)
+        if unit.pk == caller.pk:
+            raise _error("units", _("A unit cannot summon itself."))
+    now = timezone.now()
+    due = now + datetime.timedelta(minutes=settings.GRIDGOV_REPORT_FOR_DUTY_MINUTES)
+    for unit in called:
+        Summons.objects.update_or_create(
+            case=case,
+            unit=unit,
+            defaults={
+                "summoned_by": caller,
+                "reason": reason[:500],
+                "summoned_at": now,
+                "due_at": due,
+                "reported_at": None,
+            },
+        )
+    return _step(
+        case,
+        "whistle",
+        actor=actor,
+        unit=caller,
+        target_units=called,
+        note=reason,
+        data={"up": up, "report_due": due.isoformat()},
+    )
+
+
+@transaction.atomic
+def report_for_duty(*, case: Case, actor: Any, note: str = "", version: int | None = None) -> Case:
+    """报到: a summoned unit answers the whistle; it stays a co-handler (事不完、人不撤)."""
+    case = _lock(case, version)
+    pending = {
+        s.unit_id: s for s in case.summonses.filter(reported_at__isnull=True).select_related("unit")
+    }
+    unit = _acting_unit(actor, [s.unit for s in pending.values()])
+    summons = pending[unit.pk]
+    now = timezone.now()
+    summons.reported_at = now
+    summons.save(update_fields=["reported_at"])
+    return _step(
+        case, "report", actor=actor, unit=unit, note=note, data={"late": now > summons.due_at}
+    )
+
+
+@transaction.atomic
+def request_extension(
+    *, case: Case, actor: Any, days: int, reason: str, version: int | None = None
+) -> Case:
+    reason = _required("reason", reason)
+    if not isinstance(days, int) or not 1 <= days <= 90:
+        raise _error("days", _("Ask for 1 to 90 days."))
+    case = _lock(case, version)
+    unit = _lead(case, actor)
+    if case.extension_days_requested:
+        raise _error("days", _("An extension request is already waiting for a decision."))
+    return _step(
+        case,
+        "request_extension",
+        actor=actor,
+        unit=unit,
+        note=reason,
+        data={"days": days},
+        extension_days_requested=days,
+    )
+
+
+@transaction.atomic
+def resolve_case(*, case: Case, actor: Any, reply: str, version: int | None = None) -> Case:
+    """办结: the lead unit or a co-handler gives the reply; the lead unit stays responsible."""
+    reply = _required("reply", reply)
+    case = _lock(case, version)
+    unit = _acting_unit(actor, _handlers(case))
+    return _step(
+        case, "resolve", actor=actor, unit=unit, note=reply, reply=reply, resolved_at=timezone.now()
+    )
+
+
+def _supervisors(case: Case) -> list[Unit | None]:
+    """Who verifies on site: the grid, the community or the street office."""
+    return [
+        unit_for(case.grid) if case.grid else None,
+        unit_for(case.community) if case.community else None,
+        unit_for(case.street),
+    ]
+
+
+@transaction.atomic
+def verify_case(
+    *, case: Case, actor: Any, ok: bool, note: str = "", version: int | None = None
+) -> Case:
+    """核查结案: closed when the result holds on site, else rework (返工) back to dispatched."""
+    case = _lock(case, version)
+    unit = _acting_unit(actor, _supervisors(case))
+    if ok:
+        return _step(case, "verify", actor=actor, unit=unit, note=note, closed_at=timezone.now())
+    note = _required("note", note)
+    return _step(
+        case, "rework", actor=actor, unit=unit, note=note, resolved_at=None, accepted_at=None
+    )
+
+
+# --------------------------------------------------------------------------- requester
+
+
+@transaction.atomic
+def rate_case(
+    *, case: Case, actor: Any, rating: str, comment: str = "", version: int | None = None
+) -> Case:
+    """回访评价: the requester rates a closed case; 不满意 reopens it once (policy)."""
+    if rating not in Rating.values:
+        raise _error("rating", _("Choose satisfied, basically satisfied or unsatisfied."))
+    case = _lock(case, version)
+    if actor is None or case.requester_id != getattr(actor, "pk", None):
+        raise NotPermitted(_("Only the requester rates a case."))
+    if case.rating:
+        raise Conflict(_("This case has been rated already."))
+    now = timezone.now()
+    _step(
+        case,
+        "rate",
+        actor=actor,
+        unit=None,
+        note=comment[:500],
+        data={"rating": rating},
+        rating=rating,
+        rating_comment=comment[:500],
+        rated_at=now,
+    )
+    if rating == Rating.UNSATISFIED and case.reopen_count < settings.GRIDGOV_REOPENS_ON_UNSATISFIED:
+        _step(
+            case,
+            "reopen",
+            actor=actor,
+            unit=None,
+            note=comment[:500],
+            reopen_count=case.reopen_count + 1,
+            rating="",
+            rating_comment="",
+            rated_at=None,
+            closed_at=None,
+            resolved_at=None,
+            accepted_at=None,
+        )
+    return case

@@ -1,0 +1,54 @@
+"""Routing: place × category → the lead unit, and why (the reason is stored on the case)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import Case, Category, Unit
+from gridgov.cases.units import unit_for
+from gridgov.places.models import Department, Organisation, OrganisationKind
+
+
+def route(case: Case, category: Category) -> tuple[Unit, str]:
+    """The unit that should lead ``case`` under ``category``'s handler rule, and the reason.
+
+    The case must lie in a grid (cases outside every grid go to the street's
+    dispatcher before they get here).
+    """
+    assert case.grid is not None and case.community is not None
+    handler = category.handler
+    if handler == "grid":
+        return unit_for(case.grid), _("%(category)s is handled in the grid: %(grid)s") % {
+            "category": category.name,
+            "grid": case.grid.name,
+        }
+    if handler == "community":
+        return unit_for(case.community), _(
+            "%(category)s is handled by the community: %(community)s"
+        ) % {"category": category.name, "community": case.community.name}
+    if handler.startswith("street:"):
+        code = handler.partition(":")[2]
+        department = Department.objects.filter(street_id=case.street_id, code=code).first()
+        if department is not None:
+            return unit_for(department), _(
+                "%(category)s is handled by the street department %(department)s"
+            ) % {"category": category.name, "department": department.name}
+        return unit_for(case.street), _(
+            "The street has no department %(code)s for %(category)s: the dispatcher decides"
+        ) % {"code": code, "category": category.name}
+    if handler == "partner":
+        partner = (
+            Organisation.objects.filter(kind=OrganisationKind.PARTNER, community=case.community)
+            .order_by("name")
+            .first()
+        )
+        if partner is not None:
+            return unit_for(partner), _(
+                "%(category)s goes to a partner unit of the community: %(partner)s"
+            ) % {"category": category.name, "partner": partner.name}
+        return unit_for(case.community), _(
+            "No partner unit in %(community)s for %(category)s: the community handles it"
+        ) % {"community": case.community.name, "category": category.name}
+    return unit_for(case.street), _("Unknown handler rule %(rule)s: the dispatcher decides") % {
+        "rule": handler
+    }
