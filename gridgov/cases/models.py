@@ -258,6 +258,10 @@ class Case(models.Model):
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Set by the sweep, so that a second sweep changes nothing.
+    response_overdue_at = models.DateTimeField(_("response overdue since"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalation_count = models.PositiveSmallIntegerField(_("times escalated"), default=0)
     version = models.PositiveIntegerField(default=0)
     event_count = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
@@ -295,6 +299,8 @@ class Summons(models.Model):
     summoned_at = models.DateTimeField(_("summoned"))
     due_at = models.DateTimeField(_("report due"))
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    # Set by the sweep when the report-for-duty deadline passed unanswered.
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("whistle summons")
@@ -365,3 +371,123 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street_id} {self.day} {self.last}"
+
+
+class RoutingRule(models.Model):
+    """Routing rule (分派规则): a street's own first handler for a category.
+
+    Without a rule the category's catalogue ``handler`` applies.  Same syntax:
+    ``grid``, ``community``, ``street:DEPT`` or ``partner``.
+    """
+
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="rules"
+    )
+    handler = models.CharField(_("first handler"), max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_rule = ScopeRule(street="street", public=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "category"], name="one_rule_per_street_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.handler}"
+
+
+def photo_path(instance: CasePhoto, filename: str) -> str:
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class CasePhoto(models.Model):
+    """A photo of a case (现场照片), checked to be a real image, with a thumbnail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to=photo_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=photo_path, blank=True)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["case_id", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Notification(models.Model):
+    """In-app notification (消息提醒) for one person about one case."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    message = models.CharField(_("message"), max_length=500)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the unread badge: a user's unread notifications
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OutboxMessage(models.Model):
+    """A message for a sender outside the database (log, work-chat robot, hotline callback).
+
+    Written in the same transaction as the change it reports, delivered by
+    the worker, retried with backoff: never lost when a sender is down.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    sender = models.CharField(max_length=32)
+    topic = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [
+            # the worker's poll: undelivered messages whose next attempt is due
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}:{self.topic}#{self.pk}"

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from gridgov.cases.models import Case, Category, Unit
+from gridgov.cases.models import Case, Category, RoutingRule, Unit
 from gridgov.cases.units import unit_for
 from gridgov.places.models import Department, Organisation, OrganisationKind
 
 
 def route(case: Case, category: Category) -> tuple[Unit, str]:
-    """The unit that should lead ``case`` under ``category``'s handler rule, and the reason.
+    """The unit that should lead ``case`` under the street's rule for ``category``, and why.
+
+    The street's RoutingRule wins; without one the catalogue's handler applies.
 
     The case must lie in a grid (cases outside every grid go to the street's
     dispatcher before they get here).
     """
     assert case.grid is not None and case.community is not None
-    handler = category.handler
+    rule = RoutingRule.objects.filter(street_id=case.street_id, category=category).first()
+    handler = rule.handler if rule is not None else category.handler
     if handler == "grid":
         return unit_for(case.grid), _("%(category)s is handled in the grid: %(grid)s") % {
             "category": category.name,

@@ -49,6 +49,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("return", OPEN_HANDLING, Status.RETURNED),
         Transition("redispatch", (Status.RETURNED, *OPEN_HANDLING), Status.DISPATCHED),
         Transition("whistle", OPEN_HANDLING, None),
+        # escalate: the sweep's automatic whistle up when resolution is overdue.
+        Transition("escalate", OPEN_HANDLING, None),
         Transition("report", (*OPEN_HANDLING, Status.RESOLVED), None),
         Transition("request_extension", OPEN_HANDLING, None),
         Transition("decide_extension", OPEN_HANDLING, None),

@@ -231,3 +231,13 @@ def test_editing_or_deleting_an_event_breaks_the_ledger(world):
     call_command("ledger", "verify")
     CaseEvent.objects.filter(case=case, sequence=4).delete()
     assert verify_ledger()[1] == [f"{case.number}: the last events were deleted"]
+
+
+def test_a_streets_routing_rule_overrides_the_catalogue(world):
+    from gridgov.cases.models import RoutingRule
+
+    RoutingRule.objects.create(street=world.street, category=sanitation(), handler="community")
+    case = submit_case(
+        description=RUBBISH, category=sanitation(), lat=36.105, lng=120.305, actor=world.resident
+    )
+    assert case.lead_unit.kind == UnitKind.COMMUNITY and case.lead_unit.community == world.c1
