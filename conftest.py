@@ -12,6 +12,12 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded photos go to a per-test directory, never into var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate-limit counters live in the cache; one test's logins must not throttle another's.
     from django.core.cache import cache

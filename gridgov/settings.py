@@ -170,6 +170,9 @@ GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
 GRIDGOV_REPORT_FOR_DUTY_MINUTES = env_int("GRIDGOV_REPORT_FOR_DUTY_MINUTES", 30)
 # An "unsatisfied" rating reopens a case this many times at most.
 GRIDGOV_REOPENS_ON_UNSATISFIED = env_int("GRIDGOV_REOPENS_ON_UNSATISFIED", 1)
+# Case photos: at most this many per case, each at most this many bytes.
+GRIDGOV_PHOTOS_PER_CASE = env_int("GRIDGOV_PHOTOS_PER_CASE", 6)
+GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10_000_000)
 # Upload limit for place imports.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -33,9 +33,11 @@ from gridgov.cases.models import (
     Unit,
     UnitKind,
 )
+from gridgov.cases.photos import check_photos, save_photos
 from gridgov.cases.routing import route
 from gridgov.cases.units import unit_for, units_of
 from gridgov.cases.workflow import Status
+from gridgov.core import clock
 from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.places import index
 from gridgov.places.models import Building, Grid, Street
@@ -195,6 +197,7 @@ def submit_case(
     requester_name: str = "",
     requester_phone: str = "",
     anonymous: bool = False,
+    photos: Sequence[Any] = (),
 ) -> Case:
     """Take in a problem or need; route it, and dispatch it at once when the rule is clear (直派).
 
@@ -219,10 +222,12 @@ def submit_case(
             raise _error(field, _("Unknown value: %s") % value)
     if category is not None and not category.active:
         raise _error("category", _("This category is no longer in use."))
+    checked_photos = check_photos(photos)
     the_street, grid, reason = _place_of(lat=lat, lng=lng, building=building, street=street)
-    now = timezone.now()
+    now = clock.now()
     case = Case(
         number=_next_number(the_street, now),
+        submitted_at=now,
         kind=kind,
         channel=channel,
         priority=priority,
@@ -242,6 +247,7 @@ def submit_case(
         routing_reason=reason or _("No category yet: the street's dispatcher decides."),
     )
     case.save()
+    saved_photos = save_photos(case, checked_photos, actor)
     dispatcher = unit_for(the_street)
     append_event(
         case,
@@ -250,7 +256,7 @@ def submit_case(
         from_status="",
         to_status=case.status,
         unit=dispatcher,
-        data={"channel": channel, "kind": kind},
+        data={"channel": channel, "kind": kind, "photos": [p.image.name for p in saved_photos]},
     )
     case.lead_unit = dispatcher
     case.save()
@@ -289,7 +295,7 @@ def register_case(
     if category is None:
         raise _error("category", _("Choose a category before registering."))
     return _step(
-        case, "register", actor=actor, unit=unit, category=category, registered_at=timezone.now()
+        case, "register", actor=actor, unit=unit, category=category, registered_at=clock.now()
     )
 
 
@@ -316,7 +322,7 @@ def dispatch_case(
     _check_unit(case, unit)
     if case.category is None:
         raise _error("category", _("Choose a category before dispatching."))
-    now = timezone.now()
+    now = clock.now()
     reason = note.strip() or _("Dispatched by the street's dispatcher.")
     return _step(
         case,
@@ -349,7 +355,7 @@ def redispatch_case(
         note=reason,
         lead_unit=unit,
         routing_reason=reason[:300],
-        **_start_clocks(case, timezone.now()),
+        **_start_clocks(case, clock.now()),
     )
 
 
@@ -432,7 +438,7 @@ def accept_case(*, case: Case, actor: Any, note: str = "", version: int | None =
     """响应: the lead unit makes first contact."""
     case = _lock(case, version)
     return _step(
-        case, "accept", actor=actor, unit=_lead(case, actor), note=note, accepted_at=timezone.now()
+        case, "accept", actor=actor, unit=_lead(case, actor), note=note, accepted_at=clock.now()
     )
 
 
@@ -474,7 +480,7 @@ def whistle(
         _check_unit(case, unit)
         if unit.pk == caller.pk:
             raise _error("units", _("A unit cannot summon itself."))
-    now = timezone.now()
+    now = clock.now()
     due = now + datetime.timedelta(minutes=settings.GRIDGOV_REPORT_FOR_DUTY_MINUTES)
     for unit in called:
         Summons.objects.update_or_create(
@@ -508,7 +514,7 @@ def report_for_duty(*, case: Case, actor: Any, note: str = "", version: int | No
     }
     unit = _acting_unit(actor, [s.unit for s in pending.values()])
     summons = pending[unit.pk]
-    now = timezone.now()
+    now = clock.now()
     summons.reported_at = now
     summons.save(update_fields=["reported_at"])
     return _step(
@@ -545,7 +551,7 @@ def resolve_case(*, case: Case, actor: Any, reply: str, version: int | None = No
     case = _lock(case, version)
     unit = _acting_unit(actor, _handlers(case))
     return _step(
-        case, "resolve", actor=actor, unit=unit, note=reply, reply=reply, resolved_at=timezone.now()
+        case, "resolve", actor=actor, unit=unit, note=reply, reply=reply, resolved_at=clock.now()
     )
 
 
@@ -566,7 +572,7 @@ def verify_case(
     case = _lock(case, version)
     unit = _acting_unit(actor, _supervisors(case))
     if ok:
-        return _step(case, "verify", actor=actor, unit=unit, note=note, closed_at=timezone.now())
+        return _step(case, "verify", actor=actor, unit=unit, note=note, closed_at=clock.now())
     note = _required("note", note)
     return _step(
         case, "rework", actor=actor, unit=unit, note=note, resolved_at=None, accepted_at=None
@@ -588,7 +594,7 @@ def rate_case(
         raise NotPermitted(_("Only the requester rates a case."))
     if case.rating:
         raise Conflict(_("This case has been rated already."))
-    now = timezone.now()
+    now = clock.now()
     _step(
         case,
         "rate",

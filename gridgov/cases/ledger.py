@@ -13,9 +13,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.utils import timezone
-
 from gridgov.cases.models import Case, CaseEvent, Unit
+from gridgov.core import clock
 
 
 def _canonical(event: CaseEvent) -> str:
@@ -58,7 +57,7 @@ def append_event(
     event = CaseEvent(
         case=case,
         sequence=case.event_count + 1,
-        created_at=at or timezone.now(),
+        created_at=at or clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=actor.get_username() if getattr(actor, "pk", None) else "system",
         action=action,

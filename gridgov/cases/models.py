@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.workflow import Status
+from gridgov.core import clock
 from gridgov.core.scoping import ScopedQuerySet, ScopeRule, scope_filter, scope_for
 from gridgov.places.models import Building, Community, Department, Grid, Organisation, Street
 
@@ -247,7 +248,7 @@ class Case(models.Model):
     response_due = models.DateTimeField(_("response due"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     extension_days_requested = models.PositiveIntegerField(null=True, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), default=clock.now)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)

@@ -34,4 +34,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("places/import/", include("gridgov.places.urls_import")),
     path("party/rezone/", include("gridgov.party.urls")),
     path("people/", include("gridgov.accounts.urls")),
+    path("cases/", include("gridgov.cases.urls")),
 ]
