@@ -9,7 +9,8 @@ Conventions of the whole API (under /api/v1/):
 * errors are JSON: 401/404 ``{"detail": "..."}``; 422 (request validation)
   ``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``; 400 (an
   action refused, :class:`~gridgov.core.errors.ActionError`)
-  ``{"detail": "...", "errors": {"field": ["..."]}}``;
+  ``{"detail": "...", "errors": {"field": ["..."]}}``; 409 (a case move the
+  workflow does not allow now, or a lost race) ``{"detail": "..."}``;
 * lists answer ``{"items": [...], "count": N}`` with ``?limit=`` (default 100,
   at most 1000) and ``?offset=``.
 
@@ -25,6 +26,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from gridgov.accounts.api import router as accounts_router
+from gridgov.cases.actions import Conflict
+from gridgov.cases.api import router as cases_router
 from gridgov.core.api_auth import API_AUTH
 from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.party.api import router as party_router
@@ -65,6 +68,13 @@ def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=400)
 
 
+@api.exception_handler(Conflict)
+def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    """A move the workflow does not allow now, or a lost race: 409."""
+    return api.create_response(request, {"detail": exc.message}, status=409)
+
+
 api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", party_router)
+api.add_router("", cases_router)

@@ -170,6 +170,16 @@ GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
 GRIDGOV_REPORT_FOR_DUTY_MINUTES = env_int("GRIDGOV_REPORT_FOR_DUTY_MINUTES", 30)
 # An "unsatisfied" rating reopens a case this many times at most.
 GRIDGOV_REOPENS_ON_UNSATISFIED = env_int("GRIDGOV_REOPENS_ON_UNSATISFIED", 1)
+# Deadlines sweep (gridgov sweep / worker): after an automatic escalation the
+# level above has this many hours before the case escalates again (grid ->
+# community -> street office); the rule is in gridgov/cases/sweep.py.
+GRIDGOV_ESCALATION_HOURS = env_int("GRIDGOV_ESCALATION_HOURS", 24)
+# `gridgov worker`: seconds between passes (sweep, then deliver the outbox).
+GRIDGOV_WORKER_INTERVAL = env_int("GRIDGOV_WORKER_INTERVAL", 60)
+# Outbox senders, comma-separated: "log" (the process log), "webhook" (a
+# work-chat robot, WeCom/DingTalk style JSON posted to GRIDGOV_WEBHOOK_URL).
+GRIDGOV_OUTBOX_SENDERS = env_list("GRIDGOV_OUTBOX_SENDERS", "log")
+GRIDGOV_WEBHOOK_URL = env_str("GRIDGOV_WEBHOOK_URL", "")
 # Case photos: at most this many per case, each at most this many bytes.
 GRIDGOV_PHOTOS_PER_CASE = env_int("GRIDGOV_PHOTOS_PER_CASE", 6)
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10_000_000)
@@ -187,6 +197,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+# The "log" outbox sender and the worker write at INFO (the sender's whole point).
+LOGGING["loggers"] = {
+    "gridgov.outbox": {"level": env_str("GRIDGOV_OUTBOX_LOG_LEVEL", "INFO")},
+    "gridgov.worker": {"level": env_str("GRIDGOV_OUTBOX_LOG_LEVEL", "INFO")},
 }
 
 # gettext_lazy imported for translators' tooling of LANGUAGES labels.

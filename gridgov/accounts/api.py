@@ -17,6 +17,7 @@ from ninja.throttling import AnonRateThrottle
 from gridgov.accounts.actions import create_api_token
 from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.schemas import MeOut, TokenIn, TokenOut
+from gridgov.cases.units import ensure_units_of
 from gridgov.core.api_auth import auth_user
 from gridgov.core.api_schemas import ErrorOut
 
@@ -47,7 +48,8 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The caller and their roles")
 def me(request: HttpRequest) -> dict[str, Any]:
-    """The authenticated user, each active role assignment and the places acted for."""
+    """The authenticated user, each active role assignment, the places and the handling units
+    acted for (a case's steps are taken for one of these units)."""
     user = auth_user(request)
     assignments = (
         RoleAssignment.objects.filter(user=user, active=True)
@@ -76,4 +78,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "is_superuser": bool(user.is_superuser),
         "roles": roles,
         "places": list(places.values()),
+        "units": [
+            {"id": unit.pk, "kind": unit.kind, "name": unit.name}
+            for unit in sorted(
+                ensure_units_of(user, assignments), key=lambda unit: (unit.kind, unit.pk)
+            )
+        ],
     }

@@ -2,6 +2,8 @@
 
 from ninja import Field, Schema
 
+from gridgov.cases.schemas import UnitRef
+
 
 class TokenIn(Schema):
     """User name and password, exchanged for a new API token."""
@@ -50,9 +52,10 @@ class RoleOut(Schema):
 
 
 class MeOut(Schema):
-    """The caller, their active roles and the distinct places they act for."""
+    """The caller, their active roles, the distinct places and the handling units they act for."""
 
     user: UserOut
     is_superuser: bool
     roles: list[RoleOut]
     places: list[PlaceRef]
+    units: list[UnitRef]

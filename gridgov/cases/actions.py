@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.algorithms.geo import valid_lng_lat
-from gridgov.cases import workflow
+from gridgov.cases import notify, workflow
 from gridgov.cases.ledger import append_event
 from gridgov.cases.models import (
     Case,
@@ -113,7 +113,7 @@ def _step(
     case.status = to_status or transition.target or case.status
     for field, value in changes.items():
         setattr(case, field, value)
-    append_event(
+    event = append_event(
         case,
         action=action,
         actor=actor,
@@ -126,6 +126,7 @@ def _step(
     )
     case.version += 1
     case.save()
+    notify.case_changed(case, event)
     return case
 
 
@@ -249,7 +250,7 @@ def submit_case(
     case.save()
     saved_photos = save_photos(case, checked_photos, actor)
     dispatcher = unit_for(the_street)
-    append_event(
+    submitted = append_event(
         case,
         action="submit",
         actor=actor,
@@ -260,6 +261,7 @@ def submit_case(
     )
     case.lead_unit = dispatcher
     case.save()
+    notify.case_changed(case, submitted)
     if category is not None and grid is not None:
         lead, why = route(case, category)
         case.routing_reason = why
@@ -346,6 +348,8 @@ def redispatch_case(
     case = _lock(case, version)
     dispatcher = _dispatcher(case, actor)
     _check_unit(case, unit)
+    # Only an uncategorised case (never dispatched) lacks a category: _step refuses it (409).
+    clocks = _start_clocks(case, clock.now()) if case.category is not None else {}
     return _step(
         case,
         "redispatch",
@@ -355,7 +359,7 @@ def redispatch_case(
         note=reason,
         lead_unit=unit,
         routing_reason=reason[:300],
-        **_start_clocks(case, clock.now()),
+        **clocks,
     )
 
 
@@ -380,7 +384,17 @@ def resume_case(*, case: Case, actor: Any, version: int | None = None) -> Case:
     unit = _dispatcher(case, actor)
     last = case.events.filter(action="suspend").order_by("-sequence").first()
     back_to = (last.data.get("resume_to") if last else None) or Status.REGISTERED
-    return _step(case, "resume", actor=actor, unit=unit, to_status=back_to)
+    # 挂账 time does not count against the handlers: the clocks that were running
+    # when the case was suspended move on by the time it spent suspended.
+    changes: dict[str, Any] = {}
+    paused = clock.now() - last.created_at if last else datetime.timedelta(0)
+    if paused > datetime.timedelta(0):
+        if case.response_due and not case.accepted_at:
+            changes["response_due"] = case.response_due + paused
+        if case.resolve_due and not case.resolved_at:
+            changes["resolve_due"] = case.resolve_due + paused
+    data = {"paused_seconds": int(paused.total_seconds())} if changes else None
+    return _step(case, "resume", actor=actor, unit=unit, to_status=back_to, data=data, **changes)
 
 
 @transaction.atomic
@@ -576,6 +590,32 @@ def verify_case(
     note = _required("note", note)
     return _step(
         case, "rework", actor=actor, unit=unit, note=note, resolved_at=None, accepted_at=None
+    )
+
+
+@transaction.atomic
+def reopen_case(*, case: Case, actor: Any, reason: str, version: int | None = None) -> Case:
+    """重新办理: the dispatcher reopens a closed case to its lead unit; the clocks restart."""
+    reason = _required("reason", reason)
+    case = _lock(case, version)
+    unit = _dispatcher(case, actor)
+    changes: dict[str, Any] = {"accepted_at": None}
+    if case.category is not None:
+        changes.update(_start_clocks(case, clock.now()))
+    return _step(
+        case,
+        "reopen",
+        actor=actor,
+        unit=unit,
+        note=reason,
+        target_units=[case.lead_unit] if case.lead_unit else [],
+        reopen_count=case.reopen_count + 1,
+        rating="",
+        rating_comment="",
+        rated_at=None,
+        closed_at=None,
+        resolved_at=None,
+        **changes,
     )
 
 

@@ -445,7 +445,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=32)
     message = models.CharField(_("message"), max_length=500)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    created_at = models.DateTimeField(_("time"), default=clock.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
@@ -468,7 +468,7 @@ class OutboxMessage(models.Model):
     the worker, retried with backoff: never lost when a sender is down.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
     sender = models.CharField(max_length=32)
     topic = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)

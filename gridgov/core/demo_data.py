@@ -628,12 +628,20 @@ def _create_personas(build: StreetBuild, rng: random.Random) -> list[Any]:
     return users
 
 
-def load_demo(stdout: Writer | None = None) -> dict[str, Any]:
+def load_demo(
+    stdout: Writer | None = None,
+    *,
+    cases: int | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
     """Load 湖岛街道: 3 communities, 15 grids, ~300 buildings, ~4,000 households, personas.
 
-    Everything happens in one transaction: a failure leaves no half demo.
-    Returns the counts (and the seconds it took).
+    Then a month of case history up to ``now`` (``demo_cases``): ``cases``
+    cases (default 600; 0 for none).  Everything happens in one transaction:
+    a failure leaves no half demo.  Returns the counts (and the seconds it took).
     """
+    from gridgov.core.demo_cases import DEMO_CASES, load_demo_cases  # it imports this module
+
     started = time.perf_counter()
     rng = random.Random(DEMO_SEED)
     plan = demogeo.plan_street(
@@ -654,10 +662,15 @@ def load_demo(stdout: Writer | None = None) -> dict[str, Any]:
             stdout=stdout,
         )
         users = _create_personas(build, rng)
+        wanted = DEMO_CASES if cases is None else cases
+        history = (
+            load_demo_cases(build.street, cases=wanted, now=now, stdout=stdout) if wanted else {}
+        )
     return {
         "streets": 1,
         **build.counts,
-        "users": len(users),
+        "users": len(users) + history.get("users", 0),
+        "cases": history.get("cases", 0),
         "seconds": round(time.perf_counter() - started, 2),
     }
 

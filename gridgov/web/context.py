@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.models import Role
+from gridgov.cases.views.staff_common import handles_cases
 from gridgov.web.roles import (
     administers_a_street,
     has_staff_role,
@@ -41,6 +43,19 @@ def _items(user: Any) -> list[NavItem]:
             ("community-detail", "grid-detail", "building-detail", "household-detail"),
         ),
     ]
+    if handles_cases(user):
+        pages = ("case-ledger", "case-map", "case-rules")
+        items.insert(1, NavItem(_("Workbench"), reverse("case-workbench"), "case-workbench", pages))
+    roles = {assignment.role for assignment in role_assignments(user)}
+    if Role.GRID_WORKER in roles:
+        items.insert(
+            1, NavItem(_("My grid's cases"), reverse("case-queue"), "case-queue", ("case-patrol",))
+        )
+    if roles & {Role.RESIDENT, Role.ENTERPRISE_CONTACT}:
+        items[1:1] = [
+            NavItem(_("Report a problem"), reverse("case-report"), "case-report"),
+            NavItem(_("My cases"), reverse("case-mine"), "case-mine"),
+        ]
     if sees_organisations(user):
         items.append(
             NavItem(

@@ -49,7 +49,7 @@ def assert_members_in_the_branch_of_their_home_grid() -> None:
 
 @pytest.mark.django_db
 def test_load_demo_builds_hudao_street_consistently() -> None:
-    counts = load_demo()
+    counts = load_demo(cases=0)  # the month of history: test_demo_cases
     street = Street.objects.get()
     assert (street.code, street.name, street.district, street.city) == (
         "370203016",
@@ -95,7 +95,7 @@ def test_load_demo_builds_hudao_street_consistently() -> None:
 
 @pytest.mark.django_db
 def test_demo_personas_log_in_with_their_roles() -> None:
-    load_demo()
+    load_demo(cases=0)
     first_community = Community.objects.order_by("code").first()
     grid_a, grid_b = Grid.objects.filter(community=first_community).order_by("code")[:2]
     for username, role, _target in PERSONAS:
@@ -116,7 +116,8 @@ def test_demo_personas_log_in_with_their_roles() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_command_loads_once_and_prints_logins() -> None:
+def test_demo_command_loads_once_and_prints_logins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gridgov.core.demo_cases.DEMO_CASES", 40)  # a short history, quickly
     first, second = StringIO(), StringIO()
     call_command("demo", "--no-serve", "--port", "8765", stdout=first)
     before = database_counts()
@@ -124,6 +125,7 @@ def test_demo_command_loads_once_and_prints_logins() -> None:
     assert database_counts() == before
     assert before["streets"] == 1
     assert "http://127.0.0.1:8765/" in first.getvalue()
+    assert "40 cases: " in first.getvalue()
     assert "not loaded again" in second.getvalue()
     for username, _role, _target in PERSONAS:
         assert username in second.getvalue()
