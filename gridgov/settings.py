@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "gridgov.party",
     "gridgov.accounts",
     "gridgov.cases",
+    "gridgov.open311",
     "gridgov.web",
 ]
 
@@ -116,16 +117,28 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite's backend with a write lock per process: the server's threads queue
+    # for BEGIN IMMEDIATE instead of polling SQLite (gridgov/core/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "gridgov.core.sqlite"
     # WAL lets readers go on while one writer commits; the pragmas run on every
-    # new connection (Django >= 5.1 "init_command").
+    # new connection (Django >= 5.1 "init_command").  IMMEDIATE: a transaction
+    # takes the write lock at BEGIN, so two writers never deadlock on upgrade.
+    # timeout: seconds a writer waits (for another process) before "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
+        "timeout": 10,
     }
-    DATABASES["default"].setdefault("TEST", {})
+    # Tests in memory, and named so: test runners only recognise Django's own
+    # SQLite engine as in-memory by default (pytest-xdist would make a file name).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the planner costs every list over 200,000 cases high enough to compile
+    # it, and compiling took longer (150-330 ms) than the query (the ledger's COUNT,
+    # ~100 ms); a short web query never gains.  An "options" in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,6 +196,13 @@ GRIDGOV_WEBHOOK_URL = env_str("GRIDGOV_WEBHOOK_URL", "")
 # Case photos: at most this many per case, each at most this many bytes.
 GRIDGOV_PHOTOS_PER_CASE = env_int("GRIDGOV_PHOTOS_PER_CASE", 6)
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10_000_000)
+# Ledger Excel exports from the web: at most this many rows (cases, or events for the
+# per-step export); bigger ones run on the server: `gridgov export-ledger`.
+GRIDGOV_WEB_EXPORT_MAX_ROWS = env_int("GRIDGOV_WEB_EXPORT_MAX_ROWS", 50_000)
+# Open311 (/open311/v2/): requests per API key, "N/s|m|h|d", counted in the database
+# so the limit holds across processes; the contact line of discovery (default: a sentence).
+GRIDGOV_OPEN311_RATE = env_str("GRIDGOV_OPEN311_RATE", "60/m")
+GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
 # Upload limit for place imports.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -14,7 +14,7 @@ models from the evaluated signatures of the views.
 import datetime
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pydantic
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -22,6 +22,7 @@ from django.db.models import Case as SqlCase
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from ninja import Body, Query, Router
 from ninja import Status as Reply
@@ -35,7 +36,7 @@ from gridgov.cases.models import Case, CaseEvent, CasePhoto, Category, Summons, 
 from gridgov.cases.permissions import actions_for
 from gridgov.cases.schemas import ActionIn, CaseDetailOut, CaseIn, CaseOut, EventOut, UnitOut
 from gridgov.cases.units import ensure_units, units_of
-from gridgov.cases.workflow import TRANSITIONS
+from gridgov.cases.workflow import OPEN_HANDLING, TRANSITIONS, Status
 from gridgov.core import clock
 from gridgov.core.api_auth import auth_user
 from gridgov.core.api_schemas import READ_ERRORS, ActionErrorOut, ApiPagination, ErrorOut
@@ -119,10 +120,17 @@ def _is_dispatcher(case: Case, user: Any) -> bool:
     )
 
 
-def _with_detail(case: Case, user: Any) -> Case:
-    """Attach co-handlers, photos and the caller's allowed actions to a loaded case."""
+def _with_detail(
+    case: Case,
+    user: Any,
+    *,
+    summonses: list[Summons] | None = None,
+    photos: list[CasePhoto] | None = None,
+) -> Case:
+    """Attach co-handlers, photos and the caller's allowed actions to a loaded case
+    (its summonses and photos are read unless given)."""
     now = clock.now()
-    summonses = list(case.summonses.all())
+    summonses = list(case.summonses.all()) if summonses is None else summonses
     case.co_handlers = [  # type: ignore[attr-defined]
         {
             "unit": summons.unit,
@@ -149,7 +157,7 @@ def _with_detail(case: Case, user: Any) -> Case:
             "url": _photo_url("case-photo", photo),
             "thumbnail_url": _photo_url("case-thumb", photo),
         }
-        for photo in case.photos.all()
+        for photo in (case.photos.all() if photos is None else photos)
     ]
     allowed = list(actions_for(case, user, summonses))
     # The dispatcher's reopen of a closed case (the rating's reopen happens by itself).
@@ -182,6 +190,26 @@ def _detail_queryset(user: Any, *, scoped: bool = True) -> QuerySet[Case]:
 def case_detail(user: Any, case_id: int, *, scoped: bool = True) -> Case:
     """One case as ``GET /cases/{id}`` shows it to ``user`` (Http404 outside their scope)."""
     return _with_detail(get_object_or_404(_detail_queryset(user, scoped=scoped), pk=case_id), user)
+
+
+def _is_overdue(case: Case, now: datetime.datetime) -> bool:
+    """``overdue_q`` for a case in memory."""
+    if case.status == Status.DISPATCHED and case.response_due and case.response_due < now:
+        return True
+    return bool(case.status in OPEN_HANDLING and case.resolve_due and case.resolve_due < now)
+
+
+def new_case_detail(case: Case, user: Any, *, with_photos: bool) -> Case:
+    """``case_detail`` of the case ``user`` has just submitted, made from the case in memory.
+
+    Intake's answer, without reading back what it wrote: the caller is the
+    requester (shown), a new case has no co-handlers, and photos only if some
+    were sent.
+    """
+    case.show_requester = True  # type: ignore[attr-defined]
+    case.overdue = _is_overdue(case, clock.now())  # type: ignore[attr-defined]
+    photos = list(case.photos.all()) if with_photos else []
+    return _with_detail(case, user, summonses=[], photos=photos)
 
 
 @router.get(
@@ -302,11 +330,23 @@ def _intake_input(request: HttpRequest) -> tuple[CaseIn, list[Any]]:
         raise ValidationError(errors) from exc
 
 
-def _street_ids(user: Any) -> set[int]:
-    """The streets the user has any role in (every street for an operator)."""
+def _street_ids(user: Any, roles: list[RoleAssignment]) -> set[int]:
+    """The streets the user has any role in (every street for an operator).
+
+    ``roles``: the user's active role assignments; each one's street is public
+    to them (``scope_for(user).public_street_ids``, without reading them twice).
+    """
     if getattr(user, "is_superuser", False):
         return set(Street.objects.values_list("pk", flat=True))
-    return set(scope_for(user).public_street_ids)
+    return {role.street_id for role in roles}
+
+
+def _only_street(street_ids: set[int]) -> Street | None:
+    """The caller's one street, read only if intake needs it (a place outside every grid)."""
+    if len(street_ids) != 1:
+        return None
+    street_id = next(iter(street_ids))
+    return cast(Street, SimpleLazyObject(lambda: Street.objects.get(pk=street_id)))
 
 
 def _category(code: str | None) -> Category | None:
@@ -358,12 +398,14 @@ def create_case(request: HttpRequest) -> Reply[Case]:
     """
     user = auth_user(request)
     payload, photos = _intake_input(request)
-    streets = _street_ids(user)
+    # Read once: the caller's streets now, their units for ``allowed_actions`` after.
+    roles = list(RoleAssignment.objects.filter(user_id=user.pk, active=True))
+    streets = _street_ids(user, roles)
     building = None
     if payload.building_id is not None:
         building = (
             Building.objects.filter(pk=payload.building_id, street_id__in=streets)
-            .select_related("street", "grid")
+            .select_related("street", "grid__community")
             .defer("grid__geometry", "grid__layers")
             .first()
         )
@@ -377,7 +419,7 @@ def create_case(request: HttpRequest) -> Reply[Case]:
         lng=payload.lng,
         building=building,
         address=payload.address,
-        street=Street.objects.get(pk=next(iter(streets))) if len(streets) == 1 else None,
+        street=_only_street(streets),
         kind=payload.kind,
         channel=payload.channel,
         priority=payload.priority,
@@ -386,7 +428,8 @@ def create_case(request: HttpRequest) -> Reply[Case]:
         anonymous=payload.anonymous,
         photos=photos,
     )
-    return Reply(201, case_detail(user, case.pk, scoped=False))
+    units_of(user, roles)
+    return Reply(201, new_case_detail(case, user, with_photos=bool(photos)))
 
 
 # --------------------------------------------------------------------------- actions

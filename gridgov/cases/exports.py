@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime
 import re
+import shlex
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -118,6 +119,8 @@ ACTION_LABELS: dict[str, Any] = {
     "rate": gettext_lazy("Rated"),
 }
 
+# Shell words that need no quotes (\w takes Chinese characters too).
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./-]+")
 # Mainland mobile numbers and landlines with area code, inside free text.
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 
@@ -358,3 +361,47 @@ def export_events(cases: QuerySet[Case]) -> IO[bytes]:
     with translation.override(LAYOUT_LANGUAGE):
         _write(workbook, EVENTS_SHEET, EVENT_COLUMNS, event_rows(cases))
     return _save(workbook)
+
+
+def row_count(cases: QuerySet[Case], *, events: bool = False) -> int:
+    """The rows an export of ``cases`` would hold (one query; events: their ``event_count``)."""
+    if not events:
+        return cases.count()
+    return cases.order_by().aggregate(rows=Sum("event_count"))["rows"] or 0
+
+
+def export_command(
+    cleaned: Mapping[str, Any], *, events: bool = False, street_code: str = ""
+) -> str:
+    """The ``gridgov export-ledger`` line making the same export on the server (a valid form's
+    ``cleaned_data``), for exports too big for the web (``GRIDGOV_WEB_EXPORT_MAX_ROWS``)."""
+    words = ["gridgov", "export-ledger"]
+    if street_code:
+        words += ["--street", street_code]
+    if events:
+        words.append("--events")
+    for field in ("community", "grid", "category"):
+        if cleaned.get(field):
+            words += [f"--{field}", cleaned[field].code]
+    if cleaned.get("unit"):
+        words += ["--unit", str(cleaned["unit"].pk)]
+    for status in cleaned.get("status") or ():
+        words += ["--status", status]
+    for field, option in (
+        ("channel", "--channel"),
+        ("overdue", "--overdue"),
+        ("submitted_from", "--from"),
+        ("submitted_to", "--to"),
+    ):
+        value = cleaned.get(field)
+        if value:
+            words += [option, value.isoformat() if hasattr(value, "isoformat") else str(value)]
+    if (cleaned.get("q") or "").strip():
+        words += ["-q", cleaned["q"].strip()]
+    words += ["-o", f"{EVENTS_SHEET if events else CASES_SHEET}.xlsx"]
+    return " ".join(_shell_word(word) for word in words)
+
+
+def _shell_word(word: str) -> str:
+    """``word`` as a shell reads it: quoted only when it must be (Chinese stays readable)."""
+    return word if _PLAIN_WORD.fullmatch(word) else shlex.quote(word)

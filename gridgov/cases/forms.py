@@ -113,8 +113,8 @@ class ReportForm(PlaceFields):
         label=_("What is the problem?"),
         required=False,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
-        help_text=_("5 to 2000 characters: what, where exactly, since when."),
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
+        help_text=_("5 to 4000 characters: what, where exactly, since when."),
     )
     category = CategoryField(
         label=_("Kind of problem"),
@@ -168,7 +168,7 @@ class PatrolForm(PlaceFields):
         label=_("Note (optional)"),
         required=False,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 4000}),
         help_text=_("Without a note the report says what you found by its category."),
     )
 

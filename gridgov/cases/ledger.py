@@ -52,8 +52,13 @@ def append_event(
     note: str = "",
     data: dict[str, Any] | None = None,
     at: datetime.datetime | None = None,
+    save: bool = True,
 ) -> CaseEvent:
-    """Write the next event of a locked case and advance its anchor (the caller saves the case)."""
+    """Write the next event of a locked case and advance its anchor (the caller saves the case).
+
+    ``save=False``: the caller inserts the event itself, in the same
+    transaction (intake writes its steps' events in one ``bulk_create``).
+    """
     event = CaseEvent(
         case=case,
         sequence=case.event_count + 1,
@@ -70,7 +75,8 @@ def append_event(
         prev_hash=case.last_hash,
     )
     event.hash = event_hash(event)
-    event.save()
+    if save:
+        event.save()
     case.event_count = event.sequence
     case.last_hash = event.hash
     return event

@@ -192,6 +192,7 @@ def _recipients(
         users.update(
             RoleAssignment.objects.filter(reduce(operator.or_, conditions))
             .filter(active=True, user__is_active=True)
+            .order_by()  # the set of users only: no ordering columns in the DISTINCT
             .values_list("user_id", flat=True)
             .distinct()
         )
@@ -241,28 +242,62 @@ def _payload(
     }
 
 
-def enqueue(topic: str, payload: dict[str, Any]) -> list[OutboxMessage]:
-    """One outbox message per configured sender, due at once (in the caller's transaction)."""
+class Pending:
+    """Notifications and outbox messages of several steps, written together by ``write``.
+
+    Intake runs up to three steps (submit, register, dispatch) in one
+    transaction: one INSERT per table for all of them instead of one per step.
+    """
+
+    def __init__(self) -> None:
+        self.notifications: list[Notification] = []
+        self.outbox: list[OutboxMessage] = []
+
+    def write(self) -> None:
+        if self.notifications:
+            Notification.objects.bulk_create(self.notifications)
+        if self.outbox:
+            OutboxMessage.objects.bulk_create(self.outbox)
+        self.notifications, self.outbox = [], []
+
+
+def enqueue(
+    topic: str, payload: dict[str, Any], pending: Pending | None = None
+) -> list[OutboxMessage]:
+    """One outbox message per configured sender, due at once (in the caller's transaction).
+
+    With ``pending`` the messages are only collected there (its ``write`` inserts them).
+    """
     # Due now in real time and in the clock's time: a demo history played in
     # the past and a sweep "as if" in the future both deliver at once.
     due = min(clock.now(), timezone.now())
-    return OutboxMessage.objects.bulk_create(
+    messages = [
         OutboxMessage(sender=sender, topic=topic, payload=payload, next_attempt_at=due)
         for sender in settings.GRIDGOV_OUTBOX_SENDERS
-    )
+    ]
+    if pending is not None:
+        pending.outbox.extend(messages)
+        return messages
+    return OutboxMessage.objects.bulk_create(messages)
 
 
-def _notify(case: Case, kind: str, users: list[int], message: str) -> None:
-    if users:
-        Notification.objects.bulk_create(
-            Notification(user_id=user, case=case, kind=kind, message=message[:MESSAGE_MAX])
-            for user in users
-        )
+def _notify(
+    case: Case, kind: str, users: list[int], message: str, pending: Pending | None = None
+) -> None:
+    rows = [
+        Notification(user_id=user, case=case, kind=kind, message=message[:MESSAGE_MAX])
+        for user in users
+    ]
+    if pending is not None:
+        pending.notifications.extend(rows)
+    elif rows:
+        Notification.objects.bulk_create(rows)
 
 
-def _waits_for_dispatcher(case: Case) -> bool:
-    # submit_case dispatches at intake (直派) exactly when it has a category and a grid.
-    return case.category_id is None or case.grid_id is None
+def _waits_for_dispatcher(case: Case, submitted: CaseEvent) -> bool:
+    # submit_case dispatches at intake (直派) exactly when it has a category and a
+    # grid and is not held for moderation (a moderated Open311 key).
+    return case.category_id is None or case.grid_id is None or bool(submitted.data.get("held"))
 
 
 # Who hears of each step in the app, besides the person who acted:
@@ -292,7 +327,7 @@ AUDIENCE: dict[str, frozenset[str]] = {
 
 def _audience(case: Case, event: CaseEvent) -> frozenset[str]:
     if event.action == "submit":
-        return frozenset({"acting"}) if _waits_for_dispatcher(case) else frozenset()
+        return frozenset({"acting"}) if _waits_for_dispatcher(case, event) else frozenset()
     return AUDIENCE.get(event.action, frozenset())
 
 
@@ -315,8 +350,11 @@ def _message(case: Case, event: CaseEvent) -> str:
     }
 
 
-def case_changed(case: Case, event: CaseEvent) -> None:
-    """Notify the people concerned by ``event`` and queue it for the outbox senders."""
+def case_changed(case: Case, event: CaseEvent, *, pending: Pending | None = None) -> None:
+    """Notify the people concerned by ``event`` and queue it for the outbox senders.
+
+    ``pending``: collect the rows there instead of inserting them now.
+    """
     audience = _audience(case, event)
     with translation.override(settings.LANGUAGE_CODE):
         if audience:
@@ -337,11 +375,11 @@ def case_changed(case: Case, event: CaseEvent) -> None:
                 requester="requester" in audience,
                 actor_id=event.actor_id,
             )
-            _notify(case, event.action, users, _message(case, event))
+            _notify(case, event.action, users, _message(case, event), pending)
         payload = _payload(
             case, event.action, event=event, units=_unit_names(event), at=event.created_at
         )
-        enqueue(f"case.{event.action}", payload)
+        enqueue(f"case.{event.action}", payload, pending)
 
 
 def response_overdue(case: Case, now: datetime.datetime) -> None:

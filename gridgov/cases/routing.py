@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from gridgov.cases.models import Case, Category, RoutingRule, Unit
+from gridgov.cases.models import Case, Category, RoutingRule, Unit, UnitKind
 from gridgov.cases.units import unit_for
 from gridgov.places.models import Department, Organisation, OrganisationKind
 
@@ -18,8 +18,10 @@ def route(case: Case, category: Category) -> tuple[Unit, str]:
     dispatcher before they get here).
     """
     assert case.grid is not None and case.community is not None
-    rule = RoutingRule.objects.filter(street_id=case.street_id, category=category).first()
-    handler = rule.handler if rule is not None else category.handler
+    # At most one rule per street and category (a constraint): no ordering, no model.
+    rules = RoutingRule.objects.filter(street_id=case.street_id, category=category)
+    handlers = list(rules.values_list("handler", flat=True)[:1])
+    handler = handlers[0] if handlers else category.handler
     if handler == "grid":
         return unit_for(case.grid), _("%(category)s is handled in the grid: %(grid)s") % {
             "category": category.name,
@@ -31,9 +33,24 @@ def route(case: Case, category: Category) -> tuple[Unit, str]:
         ) % {"category": category.name, "community": case.community.name}
     if handler.startswith("street:"):
         code = handler.partition(":")[2]
-        department = Department.objects.filter(street_id=case.street_id, code=code).first()
+        # The department's unit in one query (the department has one unit and its
+        # code is unique in the street); the department alone when it has no unit yet.
+        unit: Unit | None
+        try:
+            unit = Unit.objects.select_related("department").get(
+                kind=UnitKind.DEPARTMENT,
+                department__street_id=case.street_id,
+                department__code=code,
+            )
+        except Unit.DoesNotExist:
+            unit = None
+        department = (
+            unit.department
+            if unit is not None
+            else Department.objects.filter(street_id=case.street_id, code=code).first()
+        )
         if department is not None:
-            return unit_for(department), _(
+            return unit or unit_for(department), _(
                 "%(category)s is handled by the street department %(department)s"
             ) % {"category": category.name, "department": department.name}
         return unit_for(case.street), _(

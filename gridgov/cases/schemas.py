@@ -60,7 +60,7 @@ class CaseIn(Schema):
     messages per field.
     """
 
-    description: str = Field(..., description="What is wrong or needed, 5 to 2000 characters.")
+    description: str = Field(..., description="What is wrong or needed, 5 to 4000 characters.")
     category: str | None = Field(
         None,
         description="Category code of the catalogue, e.g. env.sanitation; "

@@ -75,6 +75,7 @@ def _items(user: Any) -> list[NavItem]:
                 ("people-new", "people-detail", "people-role-add", "people-password"),
             )
         )
+        items.append(NavItem(_("Open311 keys"), reverse("open311-keys"), "open311-keys"))
     items.append(NavItem(_("API tokens"), reverse("tokens"), "tokens"))
     return items
 

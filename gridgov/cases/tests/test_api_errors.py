@@ -83,7 +83,7 @@ def refused(response: Any, status: int, field: str | None = None) -> dict[str, A
         ({"description": ""}, "description"),
         ({"description": "    "}, "description"),
         ({"description": "短短"}, "description"),
-        ({"description": "长" * 2001}, "description"),
+        ({"description": "长" * 4001}, "description"),
         ({"category": "env.no_such_thing"}, "category"),
         ({"lat": 95.0}, "lat"),
         ({"lng": -181.0}, "lat"),

@@ -79,6 +79,12 @@ def test_a_case_waiting_for_the_dispatcher_tells_the_street_admins(world):
     assert notified(case, "submit") == ["street_admin"]
 
 
+def test_a_case_held_for_moderation_tells_the_street_admins(world):
+    case = new_case(world, hold=True)  # a category and a grid, but a moderated Open311 key
+    assert case.status == "submitted" and case.events.get().data["held"] is True
+    assert notified(case, "submit") == ["street_admin"]
+
+
 def test_the_outbox_carries_no_personal_data(world):
     case = new_case(world)
     case = accept_case(case=case, actor=world.grid_worker_a, note="已联系张三 13800001111")

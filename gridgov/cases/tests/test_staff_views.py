@@ -325,6 +325,21 @@ def test_the_ledger_is_paginated_and_keeps_the_filters(world, login, monkeypatch
     assert "category=env.sanitation&amp;page=2" in response.content.decode()
 
 
+def test_ledger_pages_follow_each_other_newest_first(world, login, monkeypatch):
+    from gridgov.cases.views import staff
+
+    for days in (3, 1, 2, 5, 4):
+        report(world, ago=datetime.timedelta(days=days))
+    monkeypatch.setattr(staff, "PAGE_SIZE", 2)
+    client = login("street_admin")
+    pages = [
+        [case.number for case in client.get(reverse("case-ledger"), {"page": n}).context["items"]]
+        for n in (1, 2, 3)
+    ]
+    newest_first = list(Case.objects.order_by("-submitted_at").values_list("number", flat=True))
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+
+
 def test_filter_cases_takes_plain_dicts_for_the_api(world, spread):
     cases, form = filter_cases(
         Case.objects.visible_to(world.street_admin),
@@ -377,7 +392,10 @@ PAGES = [
     ("case-workbench", {"queue": "overdue"}),
     ("case-workbench", {"queue": "whistles"}),
     ("case-workbench", {"queue": "register"}),
+    ("case-workbench", {"queue": "due_soon"}),
+    ("case-workbench", {"queue": "mine"}),
     ("case-ledger", {}),
+    ("case-ledger", {"page": 2}),  # with 20 cases: the only page; with 200: rows 51-100
     ("case-ledger", {"overdue": "now", "unit": "", "status": "dispatched"}),
     ("case-map-data", {}),
 ]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.core.paginator import Paginator
+from django.conf import settings
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models import When as DbWhen
@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from gridgov.cases.exports import export_cases, export_events
+from gridgov.cases.exports import export_cases, export_command, export_events, row_count
 from gridgov.cases.filters import (
     OPEN_STATUSES,
     CaseFilterForm,
@@ -44,6 +44,7 @@ from gridgov.cases.views.staff_common import (
     STATUS_COLOURS,
     CountedPaginator,
     Deadline,
+    DeferredJoinPaginator,
     case_url_pattern,
     case_worker_only,
     deadline_for,
@@ -57,6 +58,7 @@ from gridgov.cases.views.staff_common import (
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
 from gridgov.core.scoping import scope_for
+from gridgov.places.models import Street
 
 # Waiting for the street's dispatcher: not yet registered, registered but not sent, returned.
 TO_DISPATCH = (Status.SUBMITTED, Status.REGISTERED, Status.RETURNED)
@@ -119,7 +121,7 @@ def _due_order() -> Any:
     )
 
 
-def _case_conditions(user: Any, now: datetime.datetime) -> dict[str, Q]:
+def case_conditions(user: Any, now: datetime.datetime) -> dict[str, Q]:
     """The case queues the viewer has, each as a condition on the work list."""
     scope = scope_for(user)
     conditions: dict[str, Q] = {}
@@ -140,14 +142,35 @@ def _case_conditions(user: Any, now: datetime.datetime) -> dict[str, Q]:
     return conditions
 
 
-def _summonses(user: Any) -> QuerySet[Summons]:
-    """Whistles to my units awaiting my report for duty, on cases I may see."""
+def summonses_for(user: Any) -> QuerySet[Summons]:
+    """Whistles to my units awaiting my report for duty.
+
+    Every such case is one I may see: ``Case.objects.visible_to`` shows a
+    unit's people the cases it was whistled to.  (Checking it again here cost
+    a "case IN (every visible case)" subquery, slow with 200,000 cases.)
+    """
     return Summons.objects.filter(
-        unit__in=unit_ids(user),
-        reported_at__isnull=True,
-        case__status__in=SUMMONS_OPEN,
-        case__in=Case.objects.visible_to(user).values("pk"),
+        unit__in=unit_ids(user), reported_at__isnull=True, case__status__in=SUMMONS_OPEN
     )
+
+
+def queue_counts(
+    user: Any,
+    now: datetime.datetime,
+    cases: QuerySet[Case] | None = None,
+    conditions: dict[str, Q] | None = None,
+) -> dict[str, int]:
+    """How many cases wait in each of the viewer's queues (the workbench tabs, the home page)."""
+    cases = work_list(user) if cases is None else cases
+    conditions = case_conditions(user, now) if conditions is None else conditions
+    # Every queue holds open cases only: counting them reads the open cases (through
+    # the status indexes), not the years of closed ones.
+    counts: dict[str, int] = cases.filter(status__in=OPEN_STATUSES).aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
+    )
+    counts["whistles"] = summonses_for(user).count()
+    counts.setdefault("mine", 0)  # no unit yet: nothing dispatched to me so far
+    return counts
 
 
 QUEUE_ORDER = {
@@ -163,13 +186,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = clock.now()
     cases = work_list(user)
-    conditions = _case_conditions(user, now)
-    counts: dict[str, int] = cases.aggregate(
-        **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
-    )
-    summonses = _summonses(user)
-    counts["whistles"] = summonses.count()
-    counts.setdefault("mine", 0)  # no unit yet: nothing dispatched to me so far
+    conditions = case_conditions(user, now)
+    counts = queue_counts(user, now, cases, conditions)
+    summonses = summonses_for(user)
     queues = [queue for queue in QUEUES if queue.key in counts]
     chosen = request.GET.get("queue", "")
     if chosen not in counts:
@@ -228,12 +247,22 @@ def _ledger_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _ledger_page(
-    request: HttpRequest, cases: QuerySet[Case], form: CaseFilterForm, status: int = 200
+    request: HttpRequest,
+    cases: QuerySet[Case],
+    form: CaseFilterForm,
+    status: int = 200,
+    export_refused: str = "",
 ) -> HttpResponse:
     now = clock.now()
-    current = Paginator(_ledger_rows(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    current = DeferredJoinPaginator(_ledger_rows(cases), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
+    limit = settings.GRIDGOV_WEB_EXPORT_MAX_ROWS
+    # The page knows its count: past the limit, the exports are not offered (events
+    # outnumber cases, so both would be refused).
+    export_too_big = current.paginator.count > limit
     return render(
         request,
         "cases/staff/ledger.html",
@@ -244,6 +273,17 @@ def _ledger_page(
             "query": query.urlencode(),
             "filtered": form.is_filtered(),
             "now": now,
+            "export_refused": export_refused,
+            "export_too_big": (
+                _(
+                    "More than %(limit)s cases: too many to export on the web. Narrow the "
+                    "filters, or have the operator export them on the server with "
+                    "gridgov export-ledger."
+                )
+                % {"limit": f"{limit:,}"}
+                if export_too_big and not export_refused
+                else ""
+            ),
             **staff_context(request.user, "ledger"),
         },
         status=status,
@@ -259,14 +299,41 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return _ledger_page(request, cases, form, status=400 if form.errors else 200)
 
 
+def _street_code(user: Any) -> str:
+    """The code of the viewer's street when they work in one only (for the export command)."""
+    scope = scope_for(user)
+    ids = scope.street_ids | scope.public_street_ids
+    if len(ids) != 1:
+        return ""
+    return Street.objects.filter(pk__in=ids).values_list("code", flat=True).first() or ""
+
+
 def _export(
-    request: HttpRequest, make: Callable[[QuerySet[Case]], IO[bytes]], name: str
+    request: HttpRequest,
+    make: Callable[[QuerySet[Case]], IO[bytes]],
+    name: str,
+    *,
+    events: bool = False,
 ) -> HttpResponseBase:
     cases, form = filter_cases(
         Case.objects.visible_to(request.user), request.GET, user=request.user
     )
     if form.errors:
         return _ledger_page(request, cases, form, status=400)
+    # A request that writes 200,000 rows takes minutes and holds a server thread:
+    # big exports are for the command line.
+    limit = settings.GRIDGOV_WEB_EXPORT_MAX_ROWS
+    rows = row_count(cases, events=events)
+    if rows > limit:
+        command = export_command(
+            form.cleaned_data, events=events, street_code=_street_code(request.user)
+        )
+        message = _(
+            "This export would have %(rows)s rows; a web export holds at most %(limit)s. "
+            "Narrow the filters (a period, a status, a community), or have the operator "
+            "run on the server: %(command)s"
+        ) % {"rows": f"{rows:,}", "limit": f"{limit:,}", "command": command}
+        return _ledger_page(request, cases, form, status=400, export_refused=message)
     filename = f"{name}-{timezone.localdate(clock.now()):%Y%m%d}.xlsx"
     return FileResponse(make(cases), as_attachment=True, filename=filename, content_type=XLSX)
 
@@ -284,7 +351,7 @@ def ledger_export(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def ledger_events_export(request: HttpRequest) -> HttpResponseBase:
     """Every ledger event of the filtered cases, one row per event (办理记录)."""
-    return _export(request, export_events, "办理记录")
+    return _export(request, export_events, "办理记录", events=True)
 
 
 # --------------------------------------------------------------------------- the case map

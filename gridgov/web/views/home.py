@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gridgov.cases.views.summary import case_summary
 from gridgov.core.scoping import scope_for
 from gridgov.web.dashboard import my_places, tiles
 
@@ -17,5 +18,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "tiles": tiles(request.user),
             "my_places": my_places(request.user),
             "has_scope": scope_for(request.user).allows_anything(),
+            "cases": case_summary(request.user),
         },
     )
