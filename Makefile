@@ -30,6 +30,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/pointindex_bench.py
 	$(BIN)/python bench/intake_bench.py --db sqlite
 	$(BIN)/python bench/queue_bench.py --db sqlite
+	$(BIN)/python bench/open311_bench.py --db sqlite
 
 openapi: $(BIN)/.installed
 	$(BIN)/gridgov export_openapi > docs/openapi.json

@@ -30,6 +30,7 @@ from gridgov.cases.actions import Conflict
 from gridgov.cases.api import router as cases_router
 from gridgov.core.api_auth import API_AUTH
 from gridgov.core.errors import ActionError, NotPermitted
+from gridgov.hotline.api import router as hotline_router
 from gridgov.party.api import router as party_router
 from gridgov.places.api import router as places_router
 
@@ -78,3 +79,4 @@ api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", party_router)
 api.add_router("", cases_router)
+api.add_router("", hotline_router)

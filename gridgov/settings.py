@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.cases",
     "gridgov.open311",
+    "gridgov.hotline",
     "gridgov.web",
 ]
 
@@ -193,6 +194,10 @@ GRIDGOV_WORKER_INTERVAL = env_int("GRIDGOV_WORKER_INTERVAL", 60)
 # work-chat robot, WeCom/DingTalk style JSON posted to GRIDGOV_WEBHOOK_URL).
 GRIDGOV_OUTBOX_SENDERS = env_list("GRIDGOV_OUTBOX_SENDERS", "log")
 GRIDGOV_WEBHOOK_URL = env_str("GRIDGOV_WEBHOOK_URL", "")
+# 12345 hotline orders (docs/hotline.md): milestones are POSTed to this URL,
+# signed with HMAC-SHA256 and this shared secret (sender "hotline", not listed above).
+GRIDGOV_HOTLINE_CALLBACK_URL = env_str("GRIDGOV_HOTLINE_CALLBACK_URL", "")
+GRIDGOV_HOTLINE_SECRET = env_str("GRIDGOV_HOTLINE_SECRET", "")
 # Case photos: at most this many per case, each at most this many bytes.
 GRIDGOV_PHOTOS_PER_CASE = env_int("GRIDGOV_PHOTOS_PER_CASE", 6)
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10_000_000)

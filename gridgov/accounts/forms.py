@@ -43,6 +43,7 @@ ROLE_GROUP: dict[str, str] = {
     Role.PARTNER_STAFF: "partner",
     Role.ENTERPRISE_CONTACT: "enterprise",
     Role.RESIDENT: HOUSEHOLD,
+    Role.HOTLINE: "street",
 }
 
 GROUP_LABELS: dict[str, Any] = {

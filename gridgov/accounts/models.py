@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     PARTNER_STAFF = "partner_staff", _("partner staff")
     RESIDENT = "resident", _("resident")
     ENTERPRISE_CONTACT = "enterprise_contact", _("enterprise contact")
+    # a program, not a person: the city's 12345 hotline pushing orders into one street
+    HOTLINE = "hotline", _("12345 hotline integration")
 
 
 # What each role is attached to (the "place or unit" of the assignment).
@@ -39,6 +41,7 @@ ROLE_TARGET = {
     Role.PARTNER_STAFF: "organisation",
     Role.RESIDENT: "household",
     Role.ENTERPRISE_CONTACT: "organisation",
+    Role.HOTLINE: "street",
 }
 STAFF_ROLES = {Role.STREET_ADMIN, Role.COMMUNITY_ADMIN, Role.GRID_WORKER, Role.BRANCH_SECRETARY}
 

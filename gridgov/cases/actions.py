@@ -154,15 +154,34 @@ def _step(
     return case
 
 
-def _start_clocks(case: Case, now: datetime.datetime) -> dict[str, Any]:
+def _start_clocks(
+    case: Case, now: datetime.datetime, resolve_due: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """The due times of a dispatch; ``resolve_due``: a deadline set outside (12345) wins."""
     category = case.category
     assert category is not None
     return {
         "dispatched_at": now,
         "response_due": now + datetime.timedelta(hours=category.response_hours),
-        "resolve_due": now + datetime.timedelta(days=category.resolve_days),
+        "resolve_due": resolve_due or now + datetime.timedelta(days=category.resolve_days),
         "accepted_at": None,
     }
+
+
+def _deadline_data(resolve_due: datetime.datetime | None) -> dict[str, Any] | None:
+    """What a dispatch records when the deadline came from outside (the ledger shows why)."""
+    return (
+        {"resolve_due": resolve_due.isoformat(), "deadline_set_by": "caller"}
+        if resolve_due
+        else None
+    )
+
+
+def _requested_deadline(case: Case) -> datetime.datetime | None:
+    """The deadline given at intake (``submit_case(resolve_due=...)``), kept in the submit event."""
+    data = case.events.filter(action="submit").values_list("data", flat=True).first() or {}
+    due = data.get("resolve_due") if isinstance(data, dict) else None
+    return datetime.datetime.fromisoformat(due) if isinstance(due, str) else None
 
 
 # --------------------------------------------------------------------------- intake
@@ -258,6 +277,8 @@ def submit_case(
     anonymous: bool = False,
     photos: Sequence[Any] = (),
     hold: bool = False,
+    resolve_due: datetime.datetime | None = None,
+    why_waiting: str = "",
 ) -> Case:
     """Take in a problem or need; route it, and dispatch it at once when the rule is clear (直派).
 
@@ -266,7 +287,9 @@ def submit_case(
     street's dispatcher, with the reason stored.  Nothing accepted is lost:
     a place outside every grid still makes a case.  ``hold`` (a moderated
     Open311 key) skips the automatic register and dispatch: the case waits
-    for the street's dispatcher.
+    for the street's dispatcher.  ``resolve_due``: a deadline set by the
+    sender (a 12345 order): every dispatch uses it instead of the category's.
+    ``why_waiting``: the routing reason when the case waits for the dispatcher.
     """
     description = (description or "").strip()
     if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
@@ -308,7 +331,7 @@ def submit_case(
         routing_reason=(
             _("Held for moderation: the street's dispatcher checks it first.")
             if hold
-            else reason or _("No category yet: the street's dispatcher decides.")
+            else reason or why_waiting or _("No category yet: the street's dispatcher decides.")
         ),
     )
     if grid is not None and Grid.community.is_cached(grid):
@@ -339,6 +362,7 @@ def submit_case(
             "kind": kind,
             "photos": [p.image.name for p in saved_photos],
             **({"held": True} if hold else {}),
+            **({"resolve_due": resolve_due.isoformat()} if resolve_due else {}),
         },
         save=False,
     )
@@ -358,7 +382,8 @@ def submit_case(
             note=why,
             lead_unit=lead,
             pending=pending,
-            **_start_clocks(case, now),
+            data=_deadline_data(resolve_due),
+            **_start_clocks(case, now, resolve_due),
         )
     # The columns the steps changed since the INSERT, not the whole row.
     changed = [name for name, value in _column_values(case).items() if inserted[name] != value]
@@ -419,6 +444,7 @@ def dispatch_case(
         raise _error("category", _("Choose a category before dispatching."))
     now = clock.now()
     reason = note.strip() or _("Dispatched by the street's dispatcher.")
+    deadline = _requested_deadline(case)
     return _step(
         case,
         "dispatch",
@@ -428,7 +454,8 @@ def dispatch_case(
         note=note,
         lead_unit=unit,
         routing_reason=reason[:300],
-        **_start_clocks(case, now),
+        data=_deadline_data(deadline),
+        **_start_clocks(case, now, deadline),
     )
 
 
@@ -442,7 +469,8 @@ def redispatch_case(
     dispatcher = _dispatcher(case, actor)
     _check_unit(case, unit)
     # Only an uncategorised case (never dispatched) lacks a category: _step refuses it (409).
-    clocks = _start_clocks(case, clock.now()) if case.category is not None else {}
+    deadline = _requested_deadline(case) if case.category is not None else None
+    clocks = _start_clocks(case, clock.now(), deadline) if case.category is not None else {}
     return _step(
         case,
         "redispatch",
@@ -452,6 +480,7 @@ def redispatch_case(
         note=reason,
         lead_unit=unit,
         routing_reason=reason[:300],
+        data=_deadline_data(deadline),
         **clocks,
     )
 

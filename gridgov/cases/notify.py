@@ -30,6 +30,7 @@ from gridgov.accounts.models import Role, RoleAssignment
 from gridgov.cases.models import (
     Case,
     CaseEvent,
+    CaseKind,
     Notification,
     OutboxMessage,
     Rating,
@@ -380,6 +381,15 @@ def case_changed(case: Case, event: CaseEvent, *, pending: Pending | None = None
             case, event.action, event=event, units=_unit_names(event), at=event.created_at
         )
         enqueue(f"case.{event.action}", payload, pending)
+        if case.kind == CaseKind.HOTLINE:
+            # A 12345 order's milestones go back to the hotline (its own sender, signed).
+            from gridgov.hotline.callback import outbox_for
+
+            extra = outbox_for(case, event)
+            if pending is not None:
+                pending.outbox.extend(extra)
+            elif extra:
+                OutboxMessage.objects.bulk_create(extra)
 
 
 def response_overdue(case: Case, now: datetime.datetime) -> None:

@@ -220,8 +220,13 @@ def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     elif query.statuses == {params.CLOSED}:
         cases = cases.filter(status__in=CLOSED_STATUSES)
     first = (query.page - 1) * query.page_size
-    page = cases.order_by("-submitted_at", "-id")[first : first + query.page_size]
-    return render(fmt, "service_requests", [request_row(case) for case in page])
+    # The page's ids first (the submitted-at index, no per-row subqueries), then
+    # those rows with their joins and last-event subqueries: else the database
+    # computes the subqueries for every case in the window before it sorts.
+    ids = cases.order_by("-submitted_at", "-id").values_list("pk", flat=True)
+    page = public_cases().filter(pk__in=list(ids[first : first + query.page_size]))
+    rows = sorted(page, key=lambda case: (case.submitted_at, case.pk), reverse=True)
+    return render(fmt, "service_requests", [request_row(case) for case in rows])
 
 
 @endpoint("GET", "HEAD")

@@ -76,6 +76,14 @@ def _items(user: Any) -> list[NavItem]:
             )
         )
         items.append(NavItem(_("Open311 keys"), reverse("open311-keys"), "open311-keys"))
+        items.append(
+            NavItem(
+                _("Hotline"),
+                reverse("hotline-deliveries"),
+                "hotline-deliveries",
+                ("hotline-mapping",),
+            )
+        )
     items.append(NavItem(_("API tokens"), reverse("tokens"), "tokens"))
     return items
 
