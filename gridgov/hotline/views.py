@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gridgov.cases.models import OutboxMessage
@@ -46,6 +47,16 @@ def _state(message: OutboxMessage) -> str:
     return "failing" if message.attempts else "pending"
 
 
+# The callback's "event" words (callback.MILESTONES values), as the page says them.
+MILESTONE_LABELS = {
+    "accepted": gettext_lazy("accepted"),
+    "resolved": gettext_lazy("resolved"),
+    "closed": gettext_lazy("closed"),
+    "returned": gettext_lazy("returned"),
+    "rejected": gettext_lazy("rejected"),
+}
+
+
 @login_required
 def deliveries(request: HttpRequest) -> HttpResponse:
     """The hotline's messages, newest first, with their delivery state."""
@@ -59,6 +70,8 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.state = _state(row)  # type: ignore[attr-defined]
         row.body = row.payload.get("body", {})  # type: ignore[attr-defined]
+        event = row.body.get("event", "")  # type: ignore[attr-defined]
+        row.milestone = MILESTONE_LABELS.get(event, event)  # type: ignore[attr-defined]
     return render(request, "hotline/deliveries.html", {"rows": rows, "limit": PAGE_ROWS})
 
 

@@ -53,6 +53,7 @@ def test_deliveries_show_pending_failing_and_delivered(hotline, client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "GD20261123000123" in page and case.number in page
+    assert "<td>已办结</td>" in page and "<td>resolved</td>" not in page  # in words
     assert "connection refused" in page
     assert "text-bg-danger" in page and "text-bg-secondary" in page
     OutboxMessage.objects.filter(pk=second.pk).update(delivered_at=second.next_attempt_at)
