@@ -177,13 +177,6 @@ def _deadline_data(resolve_due: datetime.datetime | None) -> dict[str, Any] | No
     )
 
 
-def _requested_deadline(case: Case) -> datetime.datetime | None:
-    """The deadline given at intake (``submit_case(resolve_due=...)``), kept in the submit event."""
-    data = case.events.filter(action="submit").values_list("data", flat=True).first() or {}
-    due = data.get("resolve_due") if isinstance(data, dict) else None
-    return datetime.datetime.fromisoformat(due) if isinstance(due, str) else None
-
-
 # --------------------------------------------------------------------------- intake
 
 
@@ -312,6 +305,7 @@ def submit_case(
     now = clock.now()
     case = Case(
         submitted_at=now,
+        deadline_given=resolve_due,
         kind=kind,
         channel=channel,
         priority=priority,
@@ -444,7 +438,7 @@ def dispatch_case(
         raise _error("category", _("Choose a category before dispatching."))
     now = clock.now()
     reason = note.strip() or _("Dispatched by the street's dispatcher.")
-    deadline = _requested_deadline(case)
+    deadline = case.deadline_given
     return _step(
         case,
         "dispatch",
@@ -469,7 +463,7 @@ def redispatch_case(
     dispatcher = _dispatcher(case, actor)
     _check_unit(case, unit)
     # Only an uncategorised case (never dispatched) lacks a category: _step refuses it (409).
-    deadline = _requested_deadline(case) if case.category is not None else None
+    deadline = case.deadline_given if case.category is not None else None
     clocks = _start_clocks(case, clock.now(), deadline) if case.category is not None else {}
     return _step(
         case,

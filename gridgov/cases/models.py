@@ -250,6 +250,8 @@ class Case(models.Model):
     )
     response_due = models.DateTimeField(_("response due"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # A resolution deadline set by the sender (the 12345 hotline): every dispatch uses it.
+    deadline_given = models.DateTimeField(_("deadline set by the sender"), null=True, blank=True)
     extension_days_requested = models.PositiveIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=clock.now)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)

@@ -79,7 +79,7 @@ from gridgov.core import audit
 from gridgov.core import demo_texts as T
 
 # The demo history's hours and words: the seeded cases read like the demo's.
-from gridgov.core.demo_cases import CATEGORY_DEPARTMENT, GROUP_DEPARTMENT, HOURS, _say_it
+from gridgov.core.demo_cases import CATEGORY_DEPARTMENT, GROUP_DEPARTMENT, HOURS, say_it
 from gridgov.core.demo_data import Writer, _say, mobile_number, person_name
 from gridgov.places.models import Building, Street
 
@@ -237,7 +237,7 @@ class Seeder:
             fill["org"] = org.name if org is not None else "青岛某某有限公司"
             name, phone = person_name(rng), mobile_number(rng)
             voice = "enterprise"
-        description = _say_it(voice, category.code, fill, rng, elderly=False)
+        description = say_it(voice, category.code, fill, rng, elderly=False)
         lat = lng = None
         if building is not None:
             lat, lng = building.lat, building.lng

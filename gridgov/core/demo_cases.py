@@ -490,7 +490,7 @@ def _typos(text: str, rng: random.Random) -> str:
     return text
 
 
-def _say_it(
+def say_it(
     source: str, code: str, fill: dict[str, str], rng: random.Random, *, elderly: bool
 ) -> str:
     """A report in the voice of its channel, from the category's texts."""
@@ -592,7 +592,7 @@ def _plan_one(world: World, rng: random.Random) -> Plan:
         category=world.categories[code],
         classified=True,
         building=building,
-        description=_say_it(source, code, fill, rng, elderly=elderly),
+        description=say_it(source, code, fill, rng, elderly=elderly),
         fill=fill,
         rng=rng,
         requester=requester,
@@ -769,7 +769,7 @@ def _duplicate_plan(world: World, original: Plan, number: int, rng: random.Rando
     else:
         name, phone = person_name(rng), mobile_number(rng)
     fill = {**_fill(world, rng, original.building), "road": original.fill["road"]}
-    description = _say_it(source, category.code, fill, rng, elderly=False)
+    description = say_it(source, category.code, fill, rng, elderly=False)
     return Plan(
         at=at,
         source=source,

@@ -33,10 +33,10 @@ from gridgov.core import demo_texts as T
 from gridgov.core.demo_cases import (
     CATEGORY_WEIGHTS,
     DEMO_CASES,
-    _say_it,
     case_fingerprint,
     events_in_order,
     load_demo_cases,
+    say_it,
 )
 from gridgov.core.demo_data import load_demo
 from gridgov.places import index
@@ -236,5 +236,5 @@ def test_every_text_template_fills() -> None:
     for code in T.TEXTS:
         for source in ("resident", "hotline", "patrol", "enterprise"):
             for elderly in (False, True):
-                text = _say_it(source, code, fill, rng, elderly=elderly)
+                text = say_it(source, code, fill, rng, elderly=elderly)
                 assert "{" not in text and 5 <= len(text) <= 2000, text

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from gridgov.accounts.actions import create_api_token, revoke_api_token
 from gridgov.accounts.models import ApiToken
+from gridgov.core.cli_secrets import one_active, when
 from gridgov.core.errors import ActionError
-
-PREFIX_LENGTH = 12  # ApiToken.prefix: "ggv_" and 8 characters
 
 
 def _user(username: str) -> Any:
@@ -28,10 +27,6 @@ def _user(username: str) -> Any:
     if user is None:
         raise CommandError(f"No user named {username!r}.")
     return user
-
-
-def _when(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 class Command(BaseCommand):
@@ -75,31 +70,18 @@ class Command(BaseCommand):
             return
         self.stdout.write("prefix\tname\tcreated\tlast used\tstate")
         for token in tokens:
-            state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
+            state = f"revoked {when(token.revoked_at)}" if token.revoked_at else "active"
             self.stdout.write(
-                f"{token.prefix}\t{token.name}\t{_when(token.created_at)}\t"
-                f"{_when(token.last_used_at)}\t{state}"
+                f"{token.prefix}\t{token.name}\t{when(token.created_at)}\t"
+                f"{when(token.last_used_at)}\t{state}"
             )
 
     def revoke(self, options: dict[str, Any]) -> None:
         """Revoke the one active token with this prefix (or this raw token)."""
-        given = options["prefix"].strip()
         active = ApiToken.objects.select_related("user").filter(revoked_at__isnull=True)
-        if len(given) > PREFIX_LENGTH:
-            matches = list(active.filter(digest=ApiToken.digest_of(given)))
-        elif len(given) == PREFIX_LENGTH:
-            matches = list(active.filter(prefix=given))
-        else:
-            raise CommandError(
-                f"Give the whole {PREFIX_LENGTH}-character prefix shown by `gridgov token list`."
-            )
-        if not matches:
-            raise CommandError(f"No active token with prefix {given[:PREFIX_LENGTH]!r}.")
-        if len(matches) > 1:
-            raise CommandError(
-                f"{len(matches)} active tokens share prefix {given!r}; give the whole token."
-            )
-        token = matches[0]
+        token = one_active(
+            active, options["prefix"], ApiToken.digest_of, "token", "gridgov token list"
+        )
         # actor None: the operator at the command line, recorded as such.
         revoke_api_token(token=token, actor=None)
         self.stdout.write(f"Revoked {token.prefix}… ({token.name}) of {token.user.username}.")

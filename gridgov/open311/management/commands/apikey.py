@@ -14,14 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from gridgov.core.cli_secrets import one_active, when
 from gridgov.core.errors import ActionError
 from gridgov.open311.actions import create_api_key, revoke_api_key
 from gridgov.open311.models import ApiKey
 from gridgov.places.models import Street
-
-PREFIX_LENGTH = 12  # ApiKey.prefix: "o311_" and 7 characters
 
 
 def _street(code: str | None) -> Street:
@@ -36,10 +34,6 @@ def _street(code: str | None) -> Street:
     if len(streets) > 1:
         raise CommandError("Several streets: say which with --street CODE.")
     return streets[0]
-
-
-def _when(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 class Command(BaseCommand):
@@ -88,27 +82,17 @@ class Command(BaseCommand):
             return
         self.stdout.write("prefix\tname\tstreet\tmoderated\tcreated\tlast used\tstate")
         for key in keys:
-            state = f"revoked {_when(key.revoked_at)}" if key.revoked_at else "active"
+            state = f"revoked {when(key.revoked_at)}" if key.revoked_at else "active"
             self.stdout.write(
                 f"{key.prefix}\t{key.name}\t{key.street.code}\t{'yes' if key.moderated else 'no'}\t"
-                f"{_when(key.created_at)}\t{_when(key.last_used_at)}\t{state}"
+                f"{when(key.created_at)}\t{when(key.last_used_at)}\t{state}"
             )
 
     def revoke(self, options: dict[str, Any]) -> None:
         """Revoke the one active key with this prefix (or this raw key)."""
-        given = options["prefix"].strip()
         active = ApiKey.objects.select_related("street").filter(revoked_at__isnull=True)
-        if len(given) > PREFIX_LENGTH:
-            matches = list(active.filter(digest=ApiKey.digest_of(given)))
-        elif len(given) == PREFIX_LENGTH:
-            matches = list(active.filter(prefix=given))
-        else:
-            raise CommandError(
-                f"Give the whole {PREFIX_LENGTH}-character prefix shown by `gridgov apikey list`."
-            )
-        if not matches:
-            raise CommandError(f"No active key with prefix {given[:PREFIX_LENGTH]!r}.")
-        if len(matches) > 1:
-            raise CommandError(f"{len(matches)} active keys share prefix {given!r}; give the key.")
-        key = revoke_api_key(key=matches[0], actor=None)
+        found = one_active(
+            active, options["prefix"], ApiKey.digest_of, "key", "gridgov apikey list"
+        )
+        key = revoke_api_key(key=found, actor=None)
         self.stdout.write(f"Revoked {key.prefix}… ({key.name}) of {key.street.code}.")
