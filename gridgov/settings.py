@@ -177,6 +177,8 @@ GRIDGOV_TILE_URL = env_str("GRIDGOV_TILE_URL", "")
 GRIDGOV_TILE_ATTRIBUTION = env_str("GRIDGOV_TILE_ATTRIBUTION", "")
 # Two grids may overlap by this much (square metres) on import: surveyed
 # boundaries drawn by hand never meet exactly.
+# How often (seconds) a process checks whether another one changed the grids.
+GRIDGOV_GRID_INDEX_RECHECK_SECONDS = float(env_str("GRIDGOV_GRID_INDEX_RECHECK_SECONDS", "1"))
 GRIDGOV_OVERLAP_TOLERANCE_M2 = float(env_str("GRIDGOV_OVERLAP_TOLERANCE_M2", "1.0"))
 # Password attempts per client address on POST /api/v1/auth/token (ninja rate syntax).
 GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
@@ -189,7 +191,7 @@ GRIDGOV_REOPENS_ON_UNSATISFIED = env_int("GRIDGOV_REOPENS_ON_UNSATISFIED", 1)
 # community -> street office); the rule is in gridgov/cases/sweep.py.
 GRIDGOV_ESCALATION_HOURS = env_int("GRIDGOV_ESCALATION_HOURS", 24)
 # `gridgov worker`: seconds between passes (sweep, then deliver the outbox).
-GRIDGOV_WORKER_INTERVAL = env_int("GRIDGOV_WORKER_INTERVAL", 60)
+GRIDGOV_WORKER_INTERVAL = env_int("GRIDGOV_WORKER_INTERVAL", 5)
 # Outbox senders, comma-separated: "log" (the process log), "webhook" (a
 # work-chat robot, WeCom/DingTalk style JSON posted to GRIDGOV_WEBHOOK_URL).
 GRIDGOV_OUTBOX_SENDERS = env_list("GRIDGOV_OUTBOX_SENDERS", "log")

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,15 +93,13 @@ def _lock(case: Case, version: int | None) -> Case:
 
 
 class _Pending:
-    """What intake's steps write at its end: their events, notifications and outbox rows."""
+    """What intake's steps write at its end: their events (their notices: the worker)."""
 
     def __init__(self) -> None:
         self.events: list[CaseEvent] = []
-        self.messages = notify.Pending()
 
     def write(self) -> None:
         CaseEvent.objects.bulk_create(self.events)
-        self.messages.write()
 
 
 def _step(
@@ -119,7 +118,8 @@ def _step(
     """Apply one workflow move to a locked case and write its ledger event.
 
     With ``pending`` nothing is written yet: the caller saves the case and
-    writes ``pending`` before its transaction ends.
+    writes ``pending`` before its transaction ends; the case's notices are
+    left to the worker (``notices_pending``).
     """
     try:
         transition = workflow.check(action, case.status)
@@ -128,6 +128,8 @@ def _step(
             _("This step is not possible while the case is %(status)s.")
             % {"status": Status(case.status).label}
         ) from exc
+    if pending is None and case.notices_pending:
+        notify.announce(case)  # the intake's notices first, in the order of the steps
     before = case.status
     case.status = to_status or transition.target or case.status
     for field, value in changes.items():
@@ -150,7 +152,6 @@ def _step(
         notify.case_changed(case, event)
     else:
         pending.events.append(event)
-        notify.case_changed(case, event, pending=pending.messages)
     return case
 
 
@@ -212,32 +213,82 @@ def _count_up(street: Street, day: datetime.date) -> int | None:
     return None if row is None else int(row[0])
 
 
+# A grid's boundary and the columns stored after it: SQLite reads a column behind a
+# big value by walking its overflow pages, so intake reads the grid's names and ids only.
+_GRID_TAIL = (
+    "geometry",
+    "layers",
+    "min_lng",
+    "min_lat",
+    "max_lng",
+    "max_lat",
+    "area_m2",
+    "created_at",
+    "updated_at",
+)
+
+
+def _units_at(grid_id: int, community_id: int, street_id: int) -> dict[str, Unit]:
+    """The existing units of a grid, its community and its street, by kind; the grid's
+    unit with the grid (not its boundary), its community and street: one query."""
+    rows = (
+        Unit.objects.filter(
+            Q(kind=UnitKind.GRID, grid_id=grid_id)
+            | Q(kind=UnitKind.COMMUNITY, community_id=community_id)
+            | Q(kind=UnitKind.STREET, street_id=street_id)
+        )
+        .select_related("grid__community", "grid__street")
+        .defer(*(f"grid__{name}" for name in _GRID_TAIL))
+    )
+    return {unit.kind: unit for unit in rows}
+
+
+def _grid_at(lat: float, lng: float) -> tuple[Grid | None, dict[str, Unit]]:
+    """The grid holding the point with its community and street, and their units found."""
+    for _attempt in range(2):
+        place = index.locate_grid_place(lat, lng)
+        if place is None:
+            return None, {}
+        units = _units_at(*place)
+        grid_unit = units.get(UnitKind.GRID)
+        if grid_unit is not None and grid_unit.grid is not None:
+            grid = grid_unit.grid  # with its community and street, loaded with the unit
+            if (grid.community_id, grid.street_id) == place[1:]:
+                return grid, units
+        else:  # the grid's unit is made when first needed: read the grid itself
+            found = (
+                Grid.objects.select_related("community", "street")
+                .defer(*_GRID_TAIL)
+                .filter(pk=place[0])
+                .first()
+            )
+            if found is not None and (found.community_id, found.street_id) == place[1:]:
+                return found, units
+        # Changed by another process since this one's index was checked: look again.
+        index.invalidate()
+    return None, {}
+
+
 def _place_of(
     *,
     lat: float | None,
     lng: float | None,
     building: Building | None,
     street: Street | None,
-) -> tuple[Street, Grid | None, str]:
-    """Street and grid of the reported place, and why if there is no grid."""
+) -> tuple[Street, Grid | None, str, dict[str, Unit]]:
+    """Street and grid of the reported place, why if there is no grid, and units found."""
     if building is not None:
-        return building.street, building.grid, ""
+        return building.street, building.grid, "", {}
     if (lat is None) != (lng is None):
         raise _error("lat", _("Give both latitude and longitude."))
-    grid = None
+    grid: Grid | None = None
+    units: dict[str, Unit] = {}
     if lat is not None:
         if not valid_lng_lat(lng, lat):
             raise _error("lat", _("Coordinates out of range."))
-        grid_id = index.locate_grid_id(float(lat), float(lng))  # type: ignore[arg-type]
-        if grid_id is not None:
-            # Not the boundary: the case needs the grid's names and ids only.
-            grid = (
-                Grid.objects.select_related("community", "street")
-                .defer("geometry", "layers")
-                .get(pk=grid_id)
-            )
+        grid, units = _grid_at(float(lat), float(lng))  # type: ignore[arg-type]
     if grid is not None:
-        return grid.street, grid, ""
+        return grid.street, grid, "", units
     if street is None:
         streets = list(Street.objects.all()[:2])
         if len(streets) != 1:
@@ -248,7 +299,7 @@ def _place_of(
         if lat is not None
         else _("No place given: the street's dispatcher decides.")
     )
-    return street, None, reason
+    return street, None, reason, {}
 
 
 @transaction.atomic
@@ -301,7 +352,7 @@ def submit_case(
     if category is not None and not category.active:
         raise _error("category", _("This category is no longer in use."))
     checked_photos = check_photos(photos)
-    the_street, grid, reason = _place_of(lat=lat, lng=lng, building=building, street=street)
+    the_street, grid, reason, units = _place_of(lat=lat, lng=lng, building=building, street=street)
     now = clock.now()
     case = Case(
         submitted_at=now,
@@ -322,6 +373,8 @@ def submit_case(
         street=the_street,
         community_id=grid.community_id if grid else None,
         grid=grid,
+        # Written by the worker (notify.announce_pending), off the request's path.
+        notices_pending=True,
         routing_reason=(
             _("Held for moderation: the street's dispatcher checks it first.")
             if hold
@@ -330,10 +383,10 @@ def submit_case(
     )
     if grid is not None and Grid.community.is_cached(grid):
         case.community = grid.community  # loaded with the grid: routing needs no query for it
-    dispatcher = unit_for(the_street)
+    dispatcher = units.get(UnitKind.STREET) or unit_for(the_street)
     routed = None
     if category is not None and grid is not None and not hold:
-        routed = route(case, category)
+        routed = route(case, category, units)
     # Numbered last, after the reads: the street's counter row stays locked
     # until the transaction ends, and every intake of the street waits for it.
     case.number = _next_number(the_street, now)
@@ -362,7 +415,6 @@ def submit_case(
     )
     pending.events.append(submitted)
     case.lead_unit = dispatcher
-    notify.case_changed(case, submitted, pending=pending.messages)
     if routed is not None:
         lead, why = routed
         case.routing_reason = why

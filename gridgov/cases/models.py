@@ -269,6 +269,10 @@ class Case(models.Model):
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     escalation_count = models.PositiveSmallIntegerField(_("times escalated"), default=0)
     version = models.PositiveIntegerField(default=0)
+    # Intake leaves its notifications and outbox messages to the worker (they
+    # cost a third of an intake); set until they are written.  Any later step
+    # writes them first, so nobody hears of a step before the one it follows.
+    notices_pending = models.BooleanField(_("notices pending"), default=False)
     event_count = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
 
@@ -298,6 +302,10 @@ class Case(models.Model):
             # the sweep and the overdue queue: dispatched/accepted cases by their due times
             models.Index(fields=["status", "response_due"], name="case_response_due_idx"),
             models.Index(fields=["status", "resolve_due"], name="case_resolve_due_idx"),
+            # the worker's "intakes still to announce": a handful of rows, never a scan
+            models.Index(
+                fields=["id"], condition=Q(notices_pending=True), name="case_notices_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,10 @@
 
 Called by the actions (``case_changed`` after every ledger event) and by the
 sweep (``response_overdue``, ``summons_overdue``), inside their transaction:
-a rolled-back step notifies nobody, a committed one is never lost.
+a rolled-back step notifies nobody, a committed one is never lost.  Intake
+is the exception: it only sets ``Case.notices_pending`` (in its own
+transaction), and the worker's sweep (or the case's next step, whichever
+comes first) writes its notices with ``announce``.
 
 In-app notifications go to the people of the units involved (``people_of``:
 their active role assignments) and, for a rejection, reply, closing or merge,
@@ -14,6 +17,7 @@ without personal data: case number, status, category, street and unit names.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import operator
 from collections.abc import Iterable
@@ -390,6 +394,33 @@ def case_changed(case: Case, event: CaseEvent, *, pending: Pending | None = None
                 pending.outbox.extend(extra)
             elif extra:
                 OutboxMessage.objects.bulk_create(extra)
+
+
+def announce(case: Case) -> None:
+    """Write the notices intake left to the worker (``Case.notices_pending``), then clear the flag.
+
+    ``case`` is locked by the caller.  Its events are still exactly intake's
+    (submit, and register and dispatch when routed at once): any later step
+    announces first.  Each event is told with the case as it stood after that
+    event (its status; the lead unit: the dispatcher, then the unit dispatched to).
+    """
+    events = list(case.events.select_related("unit").order_by("sequence"))
+    named = {unit["id"] for event in events for unit in event.target_units}
+    units = Unit.objects.in_bulk(sorted(named)) if named else {}
+    pending = Pending()
+    lead = None
+    for event in events:
+        if event.action in ("dispatch", "redispatch") and event.target_units:
+            lead = units.get(event.target_units[0]["id"])
+        elif lead is None:
+            lead = event.unit
+        as_then = copy.copy(case)
+        as_then.status = event.to_status
+        as_then.lead_unit = lead
+        case_changed(as_then, event, pending=pending)
+    pending.write()
+    Case.objects.filter(pk=case.pk).update(notices_pending=False)
+    case.notices_pending = False
 
 
 def response_overdue(case: Case, now: datetime.datetime) -> None:

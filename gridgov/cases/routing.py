@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, Category, RoutingRule, Unit, UnitKind
@@ -9,10 +11,13 @@ from gridgov.cases.units import unit_for
 from gridgov.places.models import Department, Organisation, OrganisationKind
 
 
-def route(case: Case, category: Category) -> tuple[Unit, str]:
+def route(
+    case: Case, category: Category, known: Mapping[str, Unit] | None = None
+) -> tuple[Unit, str]:
     """The unit that should lead ``case`` under the street's rule for ``category``, and why.
 
     The street's RoutingRule wins; without one the catalogue's handler applies.
+    ``known``: units of the case's grid, community and street already read, by kind.
 
     The case must lie in a grid (cases outside every grid go to the street's
     dispatcher before they get here).
@@ -22,13 +27,15 @@ def route(case: Case, category: Category) -> tuple[Unit, str]:
     rules = RoutingRule.objects.filter(street_id=case.street_id, category=category)
     handlers = list(rules.values_list("handler", flat=True)[:1])
     handler = handlers[0] if handlers else category.handler
+    known = known or {}
     if handler == "grid":
-        return unit_for(case.grid), _("%(category)s is handled in the grid: %(grid)s") % {
+        why = _("%(category)s is handled in the grid: %(grid)s") % {
             "category": category.name,
             "grid": case.grid.name,
         }
+        return known.get(UnitKind.GRID) or unit_for(case.grid), why
     if handler == "community":
-        return unit_for(case.community), _(
+        return known.get(UnitKind.COMMUNITY) or unit_for(case.community), _(
             "%(category)s is handled by the community: %(community)s"
         ) % {"category": category.name, "community": case.community.name}
     if handler.startswith("street:"):

@@ -71,6 +71,8 @@ class SweepReport:
     escalated: list[tuple[str, str]] = field(default_factory=list)
     summons_overdue: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # intakes whose notices this pass wrote (not a change of any case)
+    announced: int = 0
 
     @property
     def changes(self) -> int:
@@ -88,6 +90,8 @@ class SweepReport:
         lines += [
             f"  report for duty overdue: {number} ({unit})" for number, unit in self.summons_overdue
         ]
+        if self.announced:
+            lines.append(f"  new cases announced: {self.announced}")
         lines += [f"  error: {error}" for error in self.errors]
         return lines
 
@@ -117,6 +121,30 @@ def _in_batches(
                     logger.exception("sweep: %s #%s failed", type(row).__name__, row.pk)
                     report.errors.append(f"{type(row).__name__} #{row.pk}: {exc}")
             last = rows[-1].pk
+
+
+# --------------------------------------------------------------------------- intake notices
+
+
+def _announce(report: SweepReport, batch: int) -> None:
+    """Write the notices of new intakes first, so that an overdue notice never precedes them."""
+
+    def handle(row: Case) -> None:
+        case = _lock(row, None)
+        if case.notices_pending:  # not announced by a step since the batch was read
+            notify.announce(case)
+            report.announced += 1
+
+    _in_batches(Case.objects.filter(notices_pending=True), handle, report, batch)
+
+
+def announce_pending(batch: int = BATCH) -> int:
+    """Write the notices every intake left to the worker; how many cases had some."""
+    report = SweepReport(at=clock.now())
+    _announce(report, batch)
+    if report.errors:
+        raise RuntimeError("; ".join(report.errors))
+    return report.announced
 
 
 # --------------------------------------------------------------------------- response
@@ -305,6 +333,7 @@ def sweep(now: datetime.datetime | None = None, *, batch: int = BATCH) -> SweepR
         raise ValueError("sweep() needs a timezone-aware datetime")
     report = SweepReport(at=now)
     with clock.frozen(now):
+        _announce(report, batch)
         _response_overdue(now, report, batch)
         _resolution_overdue(now, report, batch)
         _summons_overdue(now, report, batch)

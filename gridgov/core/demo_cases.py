@@ -63,6 +63,7 @@ from gridgov.cases.models import (
     UnitKind,
 )
 from gridgov.cases.routing import route
+from gridgov.cases.sweep import announce_pending
 from gridgov.cases.units import unit_for
 from gridgov.cases.workflow import OPEN_HANDLING, Status
 from gridgov.core import clock
@@ -1327,6 +1328,7 @@ def load_demo_cases(
         player = Player(world)
         for plan in plans:
             player.play(plan)
+        announce_pending()  # the cases still as taken in: their notices, as the worker would
         date_messages(street, last_note, last_message, end, random.Random(seed + 1))
     counts: dict[str, Any] = history_counts(street, end)
     counts["users"] = world.cast.created

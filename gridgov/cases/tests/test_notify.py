@@ -17,6 +17,7 @@ from gridgov.cases.actions import (
     whistle,
 )
 from gridgov.cases.models import CaseEvent, Category, Notification, OutboxMessage
+from gridgov.cases.sweep import sweep
 from gridgov.cases.units import unit_for
 from gridgov.core.errors import ActionError
 
@@ -58,8 +59,61 @@ def test_people_of_each_kind_of_unit(world):
     assert names(world.grid_a) == ["branch_secretary_a"]
 
 
-def test_intake_dispatched_at_once_tells_the_grid_not_the_dispatcher(world):
+def announced(world, **kwargs):
+    """A new case whose notices the worker's sweep has written (intake leaves them to it)."""
+    case = new_case(world, **kwargs)
+    assert sweep().announced == 1
+    case.refresh_from_db()
+    return case
+
+
+def test_intake_leaves_its_notices_to_the_worker(world):
     case = new_case(world)
+    assert case.notices_pending
+    assert not Notification.objects.exists() and not OutboxMessage.objects.exists()
+
+    first, second = sweep(), sweep()
+
+    assert first.announced == 1 and "new cases announced: 1" in first.lines()[-1]
+    assert second.announced == 0 and second.changes == 0
+    case.refresh_from_db()
+    assert not case.notices_pending
+    assert notified(case, "dispatch") == ["branch_secretary_a", "grid_worker_a"]
+    assert OutboxMessage.objects.count() == 3  # written once, not again by the second sweep
+
+
+def test_the_next_step_writes_the_intakes_notices_first(world):
+    case = new_case(world)
+
+    case = accept_case(case=case, actor=world.grid_worker_a)
+
+    assert not case.notices_pending
+    topics = list(OutboxMessage.objects.order_by("id").values_list("topic", flat=True))
+    assert topics == ["case.submit", "case.register", "case.dispatch", "case.accept"]
+    assert notified(case, "dispatch") == ["branch_secretary_a", "grid_worker_a"]
+    assert sweep().announced == 0
+
+
+def test_each_intake_step_is_told_with_the_case_as_it_stood_then(world):
+    announced(world)
+    payloads = {m.topic: m.payload for m in OutboxMessage.objects.all()}
+    assert payloads["case.submit"]["status"] == "submitted"
+    assert payloads["case.submit"]["lead_unit"] == "测试街道"
+    assert payloads["case.register"]["status"] == "registered"
+    assert payloads["case.dispatch"]["status"] == "dispatched"
+    assert payloads["case.dispatch"]["lead_unit"] == "一网格"
+
+
+def test_a_failed_step_leaves_the_intakes_notices_pending(world):
+    case = new_case(world)
+    with pytest.raises(ActionError):
+        return_case(case=case, actor=world.grid_worker_a, reason="")  # reason required
+    case.refresh_from_db()
+    assert case.notices_pending and not OutboxMessage.objects.exists()
+
+
+def test_intake_dispatched_at_once_tells_the_grid_not_the_dispatcher(world):
+    case = announced(world)
     assert notified(case, "dispatch") == ["branch_secretary_a", "grid_worker_a"]
     assert notified(case, "submit") == [] and notified(case, "register") == []
     assert not Notification.objects.filter(user=world.resident).exists()
@@ -75,12 +129,12 @@ def test_intake_dispatched_at_once_tells_the_grid_not_the_dispatcher(world):
 
 
 def test_a_case_waiting_for_the_dispatcher_tells_the_street_admins(world):
-    case = new_case(world, category=None)
+    case = announced(world, category=None)
     assert notified(case, "submit") == ["street_admin"]
 
 
 def test_a_case_held_for_moderation_tells_the_street_admins(world):
-    case = new_case(world, hold=True)  # a category and a grid, but a moderated Open311 key
+    case = announced(world, hold=True)  # a category and a grid, but a moderated Open311 key
     assert case.status == "submitted" and case.events.get().data["held"] is True
     assert notified(case, "submit") == ["street_admin"]
 

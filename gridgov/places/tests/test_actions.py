@@ -1,6 +1,7 @@
 """Place actions: validation, permissions, audit rows, and the point-in-grid index."""
 
 import pytest
+from django.utils import timezone
 
 from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.core.models import AuditLogEntry
@@ -135,6 +136,36 @@ def test_index_is_rebuilt_when_a_grid_changes(world):
     change_grid_boundary(grid=world.grid_a, geometry=square(120.30, 36.10, 120.301, 36.11))
     change_grid_boundary(grid=world.grid_b, geometry=square(120.301, 36.10, 120.32, 36.11))
     assert index.locate_grid_id(36.105, 120.3015) == world.grid_b.pk
+
+
+def test_another_processs_change_is_seen_after_the_recheck_interval(world, settings):
+    settings.GRIDGOV_GRID_INDEX_RECHECK_SECONDS = 3600
+    assert index.locate_grid_id(36.105, 120.3015) == world.grid_a.pk
+    # As another process would: a write this process's signals do not see.
+    Grid.objects.filter(pk=world.grid_a.pk).update(
+        geometry=square(120.30, 36.10, 120.301, 36.11), updated_at=timezone.now()
+    )
+    Grid.objects.filter(pk=world.grid_b.pk).update(
+        geometry=square(120.301, 36.10, 120.32, 36.11), updated_at=timezone.now()
+    )
+    assert index.locate_grid_id(36.105, 120.3015) == world.grid_a.pk  # not rechecked yet
+
+    settings.GRIDGOV_GRID_INDEX_RECHECK_SECONDS = 0
+
+    assert index.locate_grid_id(36.105, 120.3015) == world.grid_b.pk
+
+
+def test_a_grid_saved_in_this_process_is_seen_at_once(world, settings):
+    settings.GRIDGOV_GRID_INDEX_RECHECK_SECONDS = 3600
+    assert index.locate_grid_id(36.105, 120.3015) == world.grid_a.pk
+    change_grid_boundary(grid=world.grid_a, geometry=square(120.30, 36.10, 120.301, 36.11))
+    change_grid_boundary(grid=world.grid_b, geometry=square(120.301, 36.10, 120.32, 36.11))
+    assert index.locate_grid_id(36.105, 120.3015) == world.grid_b.pk
+    assert index.locate_grid_place(36.105, 120.3015) == (
+        world.grid_b.pk,
+        world.grid_b.community_id,
+        world.grid_b.street_id,
+    )
 
 
 def test_point_on_shared_edge_belongs_to_exactly_one_grid_every_time(world):

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             "--interval",
             type=float,
             default=None,
-            help="seconds between passes (default $GRIDGOV_WORKER_INTERVAL or 60)",
+            help="seconds between passes (default $GRIDGOV_WORKER_INTERVAL or 5)",
         )
         parser.add_argument("--once", action="store_true", help="run one pass and exit")
 

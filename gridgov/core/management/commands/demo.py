@@ -8,6 +8,8 @@ never mixes demo rows into a real deployment.
 
 from __future__ import annotations
 
+import threading
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,25 @@ class Command(BaseCommand):
         self.stdout.write(f"\nOpen http://{DEMO_HOST}:{port}/\n")
         if options["no_serve"]:
             return
-        self.stdout.write("Serving with waitress (Ctrl-C to stop) …")
+        self.stdout.write("Serving with waitress, and the worker beside it (Ctrl-C to stop) …")
         self.stdout.flush()
+        start_worker_thread()
         run_waitress(DEMO_HOST, port, options["threads"])
+
+
+def start_worker_thread() -> threading.Thread:
+    """The background worker in a daemon thread of the demo's process (production runs
+    ``gridgov worker`` on its own): new cases are announced and the outbox delivered."""
+    from gridgov.cases.management.commands.worker import Command as Worker
+
+    worker = Worker()
+    interval = float(settings.GRIDGOV_WORKER_INTERVAL)
+
+    def loop() -> None:
+        while True:
+            worker.run_pass(once=False, verbose=False)
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="gridgov-worker", daemon=True)
+    thread.start()
+    return thread
