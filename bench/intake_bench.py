@@ -12,7 +12,7 @@ residents, grid workers and a firm API tokens, and then alternates, for
   (a) ``GET /health/`` (one ``SELECT 1``: the server's own ceiling), and
   (b) ``POST /api/v1/cases`` with varied Chinese reports, catalogue
       categories and points inside the street's grids, so that routing,
-      dispatch (直派), deadlines, the ledger and notifications all run,
+      dispatch (直派), deadlines and the ledger run (notifications: the worker),
 
 each for ``--warmup`` + ``--duration`` seconds (only the latter counted).
 Medians of the rounds are reported; the ratio intake/health should be at
@@ -420,10 +420,12 @@ def run(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
     from gridgov.cases.ledger import verify_ledger
-    from gridgov.cases.models import Case, CaseEvent, Notification
+    from gridgov.cases.models import Case, CaseEvent, Notification, OutboxMessage
+    from gridgov.cases.sweep import announce_pending
 
     started = time.perf_counter()
     callers = prepare(rng)
@@ -456,7 +458,13 @@ def run(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> int:
     created = sum(phase.created for phase in phases["intake"])
     in_db = Case.objects.count()
     events = CaseEvent.objects.count()
+    # What the worker does after intake (off the request): the intakes' notices.
+    announce_started = time.perf_counter()
+    announced = announce_pending()
+    announce_s = time.perf_counter() - announce_started
     notifications = Notification.objects.count()
+    outbox = OutboxMessage.objects.count()
+    outbox_expected = events * len(settings.GRIDGOV_OUTBOX_SENDERS)
     dispatched = Case.objects.filter(dispatched_at__isnull=False).count()
     checked, problems = verify_ledger()
     connection.close()
@@ -492,7 +500,10 @@ def run(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> int:
     print(f"{'201 answers':<22} {created:8d}")
     print(f"{'cases in the database':<22} {in_db:8d}   ({dispatched} dispatched at intake)")
     print(f"{'ledger events':<22} {events:8d}")
-    print(f"{'notifications':<22} {notifications:8d}")
+    print(
+        f"{'worker announced':<22} {announced:8d} cases in {announce_s:.1f} s: "
+        f"{notifications} notifications, {outbox} outbox messages (expected {outbox_expected})"
+    )
     print(f"{'ledger verify':<22} {checked:8d} cases, {len(problems)} problems")
 
     failed = False
@@ -510,6 +521,9 @@ def run(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> int:
             break
     if in_db != created:
         print(f"{in_db} cases in the database for {created} answers 201", file=sys.stderr)
+        failed = True
+    if announced != in_db or outbox != outbox_expected:
+        print(f"the worker announced {announced} of {in_db} cases", file=sys.stderr)
         failed = True
     if problems:
         print("\n".join(problems[:10]), file=sys.stderr)
