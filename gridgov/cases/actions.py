@@ -373,7 +373,7 @@ def submit_case(
         street=the_street,
         community_id=grid.community_id if grid else None,
         grid=grid,
-        # Written by the worker (notify.announce_pending), off the request's path.
+        # Its notices are written by the worker (sweep.announce_pending), off the request path.
         notices_pending=True,
         routing_reason=(
             _("Held for moderation: the street's dispatcher checks it first.")
