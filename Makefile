@@ -31,6 +31,9 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/intake_bench.py --db sqlite
 	$(BIN)/python bench/queue_bench.py --db sqlite
 	$(BIN)/python bench/open311_bench.py --db sqlite
+	$(BIN)/python bench/classify_bench.py
+	$(BIN)/python bench/duplicates_bench.py --skip-db
+	$(BIN)/python bench/kpi_bench.py --db sqlite --with-duplicates 300
 
 openapi: $(BIN)/.installed
 	$(BIN)/gridgov export_openapi > docs/openapi.json

@@ -31,6 +31,7 @@ from gridgov.cases.api import router as cases_router
 from gridgov.core.api_auth import API_AUTH
 from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.hotline.api import router as hotline_router
+from gridgov.insights.api import router as insights_router
 from gridgov.party.api import router as party_router
 from gridgov.places.api import router as places_router
 
@@ -80,3 +81,4 @@ api.add_router("", places_router)
 api.add_router("", party_router)
 api.add_router("", cases_router)
 api.add_router("", hotline_router)
+api.add_router("", insights_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.open311",
     "gridgov.hotline",
+    "gridgov.insights",
     "gridgov.web",
 ]
 
@@ -175,11 +176,20 @@ MEDIA_ROOT = DATA_DIR / "media"
 # server sets e.g. GRIDGOV_TILE_URL=https://tiles.example/{z}/{x}/{y}.png
 GRIDGOV_TILE_URL = env_str("GRIDGOV_TILE_URL", "")
 GRIDGOV_TILE_ATTRIBUTION = env_str("GRIDGOV_TILE_ATTRIBUTION", "")
-# Two grids may overlap by this much (square metres) on import: surveyed
-# boundaries drawn by hand never meet exactly.
 # How often (seconds) a process checks whether another one changed the grids.
 GRIDGOV_GRID_INDEX_RECHECK_SECONDS = float(env_str("GRIDGOV_GRID_INDEX_RECHECK_SECONDS", "1"))
+# Two grids may overlap by this much (square metres) on import: surveyed
+# boundaries drawn by hand never meet exactly.
 GRIDGOV_OVERLAP_TOLERANCE_M2 = float(env_str("GRIDGOV_OVERLAP_TOLERANCE_M2", "1.0"))
+# Category classifier (insights): a case submitted without a category is
+# registered and dispatched straight away (直派) when the classifier is at
+# least this sure; below it, the case waits for the dispatcher with the
+# suggestions shown. 1.0 (or more) turns automatic dispatch off.
+GRIDGOV_AUTO_DISPATCH_CONFIDENCE = float(env_str("GRIDGOV_AUTO_DISPATCH_CONFIDENCE", "0.8"))
+# The worker retrains the classifier once this many cases closed since the last training.
+GRIDGOV_CLASSIFIER_RETRAIN_AFTER = env_int("GRIDGOV_CLASSIFIER_RETRAIN_AFTER", 200)
+# How often (seconds) a process checks whether another one trained a newer model.
+GRIDGOV_CLASSIFIER_RECHECK_SECONDS = float(env_str("GRIDGOV_CLASSIFIER_RECHECK_SECONDS", "30"))
 # Password attempts per client address on POST /api/v1/auth/token (ninja rate syntax).
 GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
 # 吹哨报到: minutes a summoned unit has to report for duty (Beijing: 30).

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/", include("gridgov.open311.urls")),  # GeoReport v2 at open311/v2/, keys page
     path("hotline/", include("gridgov.hotline.urls")),  # 12345 deliveries and mapping pages
+    path("insights/", include("gridgov.insights.urls")),  # the dashboard and its exports
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("gridgov.web.urls")),

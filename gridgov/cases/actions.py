@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.algorithms.dedupe import cell_number
 from gridgov.algorithms.geo import valid_lng_lat
 from gridgov.cases import notify, workflow
 from gridgov.cases.ledger import append_event
@@ -41,6 +42,7 @@ from gridgov.cases.units import unit_for, units_of
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
 from gridgov.core.errors import ActionError, NotPermitted
+from gridgov.insights.classifier import suggest
 from gridgov.places import index
 from gridgov.places.models import Building, Grid, Street
 
@@ -132,6 +134,7 @@ def _step(
         notify.announce(case)  # the intake's notices first, in the order of the steps
     before = case.status
     case.status = to_status or transition.target or case.status
+    case.kpis_pending = True  # the worker moves its KPI counts (insights.kpis)
     for field, value in changes.items():
         setattr(case, field, value)
     event = append_event(
@@ -302,6 +305,39 @@ def _place_of(
     return street, None, reason, {}
 
 
+def _classified(
+    description: str, *, choose: bool
+) -> tuple[Category | None, list[dict[str, Any]], str]:
+    """The classifier's top three; with ``choose``, also its category when sure enough (直派)
+    and why.
+
+    Below ``GRIDGOV_AUTO_DISPATCH_CONFIDENCE`` the case keeps no category and
+    waits for the dispatcher, who sees the suggestions.  The suggestions are
+    kept even when the reporter chose a category: the duplicate search reads
+    them to tell what a report is about.
+    """
+    best = suggest([description])[0]
+    suggested = [{"category": code, "score": round(score, 4)} for code, score in best.top]
+    if not choose:
+        return None, suggested, ""
+    threshold = settings.GRIDGOV_AUTO_DISPATCH_CONFIDENCE
+    category = Category.objects.filter(code=best.category, active=True).first()
+    if category is None:
+        return None, suggested, ""
+    figures = {"category": category.name, "confidence": best.confidence, "threshold": threshold}
+    if best.confidence >= threshold:
+        sure = _(
+            "Classified automatically as %(category)s "
+            "(confidence %(confidence).2f ≥ %(threshold).2f)."
+        )
+        return category, suggested, sure % figures
+    unsure = _(
+        "The classifier is unsure (best guess %(category)s at %(confidence).2f, "
+        "below %(threshold).2f): the street's dispatcher decides."
+    )
+    return None, suggested, unsure % figures
+
+
 @transaction.atomic
 def submit_case(
     *,
@@ -353,6 +389,8 @@ def submit_case(
         raise _error("category", _("This category is no longer in use."))
     checked_photos = check_photos(photos)
     the_street, grid, reason, units = _place_of(lat=lat, lng=lng, building=building, street=street)
+    guess, suggested, classified = _classified(description, choose=category is None and not hold)
+    category = category or guess
     now = clock.now()
     case = Case(
         submitted_at=now,
@@ -364,6 +402,7 @@ def submit_case(
         description=description,
         lat=building.lat if building and lat is None else lat,
         lng=building.lng if building and lng is None else lng,
+        geo_cell=None,
         building=building,
         address=(address or (building.address if building else ""))[:300],
         requester=actor if getattr(actor, "pk", None) else None,
@@ -375,12 +414,18 @@ def submit_case(
         grid=grid,
         # Its notices are written by the worker (sweep.announce_pending), off the request path.
         notices_pending=True,
+        suggested_categories=suggested,
         routing_reason=(
             _("Held for moderation: the street's dispatcher checks it first.")
             if hold
-            else reason or why_waiting or _("No category yet: the street's dispatcher decides.")
+            else reason
+            or why_waiting
+            or classified
+            or _("No category yet: the street's dispatcher decides.")
         ),
     )
+    if case.lat is not None and case.lng is not None:
+        case.geo_cell = cell_number(case.lat, case.lng)
     if grid is not None and Grid.community.is_cached(grid):
         case.community = grid.community  # loaded with the grid: routing needs no query for it
     dispatcher = units.get(UnitKind.STREET) or unit_for(the_street)
@@ -417,7 +462,7 @@ def submit_case(
     case.lead_unit = dispatcher
     if routed is not None:
         lead, why = routed
-        case.routing_reason = why
+        case.routing_reason = (f"{classified} {why}" if classified else why)[:300]
         _step(case, "register", actor=None, unit=dispatcher, registered_at=now, pending=pending)
         _step(
             case,

@@ -359,6 +359,18 @@ class RegisterForm(ActionForm):
         field.choices = [("", "—"), *category_choices(categories)]
         if self.case.category is not None:
             field.initial = self.case.category.code
+        else:
+            self._suggest(field, categories)
+
+    def _suggest(self, field: forms.Field, categories: Sequence[Category]) -> None:
+        """The classifier's top three at intake: the first chosen, all three named."""
+        names = {c.code: category_label(c) for c in categories}
+        top = [s for s in self.case.suggested_categories if s.get("category") in names]
+        if top:
+            field.initial = top[0]["category"]
+            field.help_text = _("Suggested: %(list)s") % {
+                "list": "、".join(f"{names[s['category']]} {s['score']:.0%}" for s in top)
+            }
 
 
 class UnitChoiceForm(ActionForm):

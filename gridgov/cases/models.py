@@ -192,6 +192,9 @@ class Case(models.Model):
     description = models.TextField(_("description"))
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # Spatial hash cell of (lat, lng), ~110 m (algorithms.dedupe.cell_number): the
+    # duplicate search reads the nine cells around a new case through one index.
+    geo_cell = models.BigIntegerField(null=True, blank=True, editable=False)
     building = models.ForeignKey(
         Building,
         verbose_name=_("building"),
@@ -240,6 +243,8 @@ class Case(models.Model):
         related_name="led_cases",
     )
     routing_reason = models.CharField(_("routing reason"), max_length=300, blank=True)
+    # The classifier's top three at intake, [{"category": code, "score": p}], for the dispatcher.
+    suggested_categories = models.JSONField(_("suggested categories"), default=list, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -273,6 +278,8 @@ class Case(models.Model):
     # cost a third of an intake); set until they are written.  Any later step
     # writes them first, so nobody hears of a step before the one it follows.
     notices_pending = models.BooleanField(_("notices pending"), default=False)
+    # Its KPI rollup counts are to be refreshed by the worker (insights.kpis.refresh_kpis).
+    kpis_pending = models.BooleanField(default=False, editable=False)
     event_count = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
 
@@ -306,6 +313,12 @@ class Case(models.Model):
             models.Index(
                 fields=["id"], condition=Q(notices_pending=True), name="case_notices_pending_idx"
             ),
+            # the worker's "KPI counts to refresh": a handful of rows, never a scan
+            models.Index(
+                fields=["id"], condition=Q(kpis_pending=True), name="case_kpis_pending_idx"
+            ),
+            # the duplicate search at intake: recent cases in the nine cells around a point
+            models.Index(fields=["geo_cell", "submitted_at"], name="case_geo_cell_idx"),
         ]
 
     def __str__(self) -> str:

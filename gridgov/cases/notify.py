@@ -163,6 +163,7 @@ def _recipients(
     street_office: bool = False,
     except_unit: int | None = None,
     requester: bool = False,
+    followers: bool = False,
     actor_id: int | None = None,
 ) -> list[int]:
     """User ids to notify, in at most two queries (the units not in memory, then the people).
@@ -170,7 +171,8 @@ def _recipients(
     ``units``: these units (loaded); ``unit_ids``: these too (loaded here);
     ``co_handlers``: every unit summoned to the case; ``grid``,
     ``community``, ``street_office``: the people of the case's grid,
-    community and street office; ``requester``: the requester.  The person
+    community and street office; ``requester``: the requester; ``followers``: the
+    requesters of the cases merged into this one.  The person
     who acted (``actor_id``) is never among them.
     """
     known = {unit.pk: unit for unit in units if unit is not None}
@@ -203,6 +205,12 @@ def _recipients(
         )
     if requester and case.requester_id is not None:
         users.add(case.requester_id)
+    if followers:
+        users.update(
+            Case.objects.filter(merged_into_id=case.pk, requester__isnull=False).values_list(
+                "requester_id", flat=True
+            )
+        )
     if actor_id is not None:
         users.discard(actor_id)
     return sorted(users)
@@ -320,7 +328,8 @@ AUDIENCE: dict[str, frozenset[str]] = {
     "report": frozenset({"lead", "co_handlers", "except_acting"}),
     "request_extension": frozenset({"street_office"}),
     "resolve": frozenset({"lead", "co_handlers", "grid", "requester"}),
-    "verify": frozenset({"lead", "co_handlers", "requester"}),
+    # followers: the requesters of the cases merged into this one (the same problem).
+    "verify": frozenset({"lead", "co_handlers", "requester", "followers"}),
     "merge": frozenset({"lead", "co_handlers", "requester"}),
     "rework": frozenset({"lead", "co_handlers"}),
     "reopen": frozenset({"lead", "co_handlers"}),
@@ -378,6 +387,7 @@ def case_changed(case: Case, event: CaseEvent, *, pending: Pending | None = None
                 street_office="street_office" in audience,
                 except_unit=event.unit_id if "except_acting" in audience else None,
                 requester="requester" in audience,
+                followers="followers" in audience,
                 actor_id=event.actor_id,
             )
             _notify(case, event.action, users, _message(case, event), pending)

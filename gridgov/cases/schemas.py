@@ -80,6 +80,11 @@ class CaseIn(Schema):
     )
 
 
+class SuggestionOut(Schema):
+    category: str = Field(..., description="Category code.")
+    score: float = Field(..., description="Probability, 0 to 1.")
+
+
 class CaseOut(Schema):
     """A case (诉求/案卷) in lists.
 
@@ -106,6 +111,9 @@ class CaseOut(Schema):
     grid: NamedRef | None
     lead_unit: UnitRef | None
     routing_reason: str
+    suggested_categories: list[SuggestionOut] = Field(
+        ..., description="The classifier's top three at intake (when no category was given)."
+    )
     anonymous: bool
     requester: RequesterOut | None
     submitted_at: datetime.datetime

@@ -49,6 +49,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridgov.algorithms.dedupe import cell_number
 from gridgov.cases.catalogue import sync_categories
 from gridgov.cases.models import (
     Case,
@@ -265,6 +266,7 @@ class Seeder:
             description=description,
             lat=None if no_place else lat,
             lng=None if no_place else lng,
+            geo_cell=None if no_place or lat is None or lng is None else cell_number(lat, lng),
             building=None if no_place or rng.random() < 0.3 else building,
             address="" if no_place or building is None else building.address[:300],
             requester_id=requester.id,
@@ -276,6 +278,7 @@ class Seeder:
             grid=None if no_place else grid,
             lead_unit_id=data.dispatcher.pk,
             routing_reason="",
+            kpis_pending=True,  # the worker builds its KPI counts from the ledger written here
         )
         if no_place:
             case.address = f"{data.street.district}{fill['road']}与{fill['cross']}交叉口"

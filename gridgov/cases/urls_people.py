@@ -6,6 +6,7 @@ from gridgov.cases.views import case, people
 
 urlpatterns: list[URLPattern] = [
     path("report/", people.report, name="case-report"),
+    path("report/suggest/", people.suggest_categories, name="case-suggest"),
     path("mine/", people.mine, name="case-mine"),
     path("patrol/", people.patrol, name="case-patrol"),
     path("queue/", people.queue, name="case-queue"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Role
 from gridgov.cases.views.staff_common import handles_cases
+from gridgov.insights.figures import has_kpi_place
 from gridgov.web.roles import (
     administers_a_street,
     has_staff_role,
@@ -56,6 +57,10 @@ def _items(user: Any) -> list[NavItem]:
             NavItem(_("Report a problem"), reverse("case-report"), "case-report"),
             NavItem(_("My cases"), reverse("case-mine"), "case-mine"),
         ]
+    if has_kpi_place(user):
+        items.insert(
+            1, NavItem(_("Dashboard"), reverse("insights-dashboard"), "insights-dashboard")
+        )
     if sees_organisations(user):
         items.append(
             NavItem(

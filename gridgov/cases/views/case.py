@@ -51,6 +51,7 @@ from gridgov.cases.views.case_text import (
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
 from gridgov.core.errors import ActionError, NotPermitted
+from gridgov.insights.duplicates import duplicate_candidates
 from gridgov.places.models import Community, Department, Grid, Organisation, mask_phone
 from gridgov.web.forms import add_action_errors
 
@@ -311,6 +312,8 @@ def _render(
             mask_phone(case.requester_phone) if handler and case.requester_phone else ""
         ),
         "forms": forms,
+        # Earlier cases of the same problem, for the one who may merge (the dispatcher).
+        "duplicates": duplicate_candidates(case, user) if "merge" in allowed else [],
     }
     return render(request, "cases/case/detail.html", context, status=status)
 

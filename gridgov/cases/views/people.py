@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case as SqlCase
 from django.db.models import Count, F, IntegerField, Prefetch, Q, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.accounts.models import Role, RoleAssignment
 from gridgov.algorithms.geo import GeometryError, polygon_from_geojson
-from gridgov.cases.actions import submit_case
+from gridgov.cases.actions import DESCRIPTION_MAX, submit_case
 from gridgov.cases.forms import (
     PatrolForm,
     RateForm,
@@ -45,11 +45,14 @@ from gridgov.cases.views.case_text import (
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
 from gridgov.core.errors import ActionError
+from gridgov.insights.classifier import suggest
 from gridgov.places.models import Building, Grid
 from gridgov.web.forms import add_action_errors
 from gridgov.web.roles import role_assignments
 
 MY_CASES_PAGE = 10
+# Suggestions start once the text says something (characters).
+SUGGEST_FROM = 4
 QUEUE_PAGE = 30
 # The big buttons of the patrol report: the most common grid categories,
 # ordered by this grid's own patrol reports first.
@@ -119,6 +122,25 @@ def _map_context(lat: float | None, lng: float | None) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- resident
+
+
+@login_required
+@require_GET
+def suggest_categories(request: HttpRequest) -> JsonResponse:
+    """The classifier's top three for the text typed so far (the report form shows them)."""
+    text = request.GET.get("text", "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        return JsonResponse({"error": _("The text is too long.")}, status=400)
+    if len(text) < SUGGEST_FROM:
+        return JsonResponse({"top": []})
+    names = {c.code: category_label(c) for c in active_categories()}
+    best = suggest([text])[0]
+    top = [
+        {"category": code, "name": names[code], "score": round(score, 3)}
+        for code, score in best.top
+        if code in names
+    ]
+    return JsonResponse({"top": top})
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""`gridgov worker [--interval SECONDS] [--once]`: sweep deadlines and deliver the outbox.
+"""`gridgov worker [--interval SECONDS] [--once]`: sweep, deliver the outbox, KPI counts,
+retraining when due.
 
 Polls the database: each pass runs the deadlines sweep, then delivers the
 due outbox messages (until none is left or the pass has sent a few batches),
@@ -22,6 +23,8 @@ from django.db import close_old_connections, connection
 
 from gridgov.cases.outbox import deliver_outbox
 from gridgov.cases.sweep import sweep
+from gridgov.insights.actions import retrain_if_due
+from gridgov.insights.kpis import refresh_kpis
 
 logger = logging.getLogger("gridgov.worker")
 
@@ -93,6 +96,15 @@ class Command(BaseCommand):
                     break
             if once or verbose or delivered or failed:
                 self.stdout.write(f"outbox: {delivered} delivered, {failed} failed")
+            refreshed = refresh_kpis()
+            if once or verbose:
+                self.stdout.write(f"KPI counts: {refreshed} cases refreshed")
+            trained = retrain_if_due()
+            if trained is not None:
+                self.stdout.write(
+                    f"classifier trained on {trained.corpus_examples} + {trained.case_examples} "
+                    f"examples (held out: top-1 {trained.held_out_top1:.3f})"
+                )
         except Exception:
             # The database may be away for a moment; the next pass tries again.
             if once:

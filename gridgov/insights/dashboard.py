@@ -1,0 +1,223 @@
+"""What the dashboard (数据看板) shows, as tables: each chart draws one, each export writes one.
+
+Everything comes from the KPI rollups except the overdue and escalated lists,
+which read the open cases of the place (a few rows, by index).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import Case, Channel, Unit, UnitKind
+from gridgov.cases.workflow import OPEN_HANDLING
+from gridgov.core import clock
+from gridgov.core.scoping import scope_for
+from gridgov.insights.figures import KpiPlace, kpi_figures
+from gridgov.insights.models import KpiRollup
+from gridgov.places.models import Community, Grid, Street
+
+LIST_ROWS = 20
+
+
+@dataclass
+class Table:
+    """A titled table: column headings and rows of plain values (the Excel sheet too)."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def places_to_switch(user: Any) -> list[tuple[str, str]]:
+    """(code, label) of every place the user may look at, the street first, indented below."""
+    scope = scope_for(user)
+    streets = Street.objects.filter(pk__in=scope.street_ids).order_by("code")
+    communities = Community.objects.filter(street__in=streets) | Community.objects.filter(
+        pk__in=scope.community_ids
+    )
+    grids = Grid.objects.defer("geometry", "layers").filter(
+        community__in=communities
+    ) | Grid.objects.defer("geometry", "layers").filter(pk__in=scope.grid_ids)
+    places: list[tuple[str, str]] = []
+    by_community: dict[int, list[Grid]] = defaultdict(list)
+    for grid in grids.order_by("code"):
+        by_community[grid.community_id].append(grid)
+    for street in streets:
+        places.append((street.code, street.name))
+    for community in communities.distinct().order_by("code"):
+        places.append((community.code, f"— {community.name}"))
+        places.extend((g.code, f"—— {g.name}") for g in by_community.pop(community.pk, []))
+    for rest in by_community.values():
+        places.extend((g.code, g.name) for g in rest)
+    return places
+
+
+def _rollups(place: KpiPlace, start: datetime.date, end: datetime.date) -> Any:
+    rows = KpiRollup.objects.filter(
+        street_id=place.street.pk, dimension="channel", day__gte=start, day__lt=end
+    )
+    if place.community is not None:
+        rows = rows.filter(community_id=place.community.pk)
+    if place.grid is not None:
+        rows = rows.filter(grid_id=place.grid.pk)
+    return rows
+
+
+def daily_by_channel(place: KpiPlace, start: datetime.date, end: datetime.date) -> Table:
+    """Cases first dispatched per day, by channel."""
+    counts: dict[tuple[datetime.date, str], int] = {}
+    summed = (
+        _rollups(place, start, end).values("day", "key").annotate(n=Sum("dispatched")).order_by()
+    )
+    for row in summed:
+        counts[(row["day"], row["key"])] = row["n"]
+    channels = [(value, str(label)) for value, label in Channel.choices]
+    table = Table(
+        "daily",
+        _("Cases per day by channel"),
+        [_("Day"), *[label for _value, label in channels], _("Total")],
+    )
+    day = start
+    while day < end:
+        values = [counts.get((day, value), 0) for value, _label in channels]
+        table.rows.append([day.isoformat(), *values, sum(values)])
+        day += datetime.timedelta(days=1)
+    return table
+
+
+def _rate(figure: dict[str, Any]) -> str:
+    value = figure["value"]
+    return "—" if value is None else f"{value:.1%}"
+
+
+RATE_COLUMNS = ("resolution_rate", "satisfaction_rate", "response_rate", "on_time_rate")
+
+
+def _kpi_table(name: str, title: str, first: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        name,
+        title,
+        [
+            first,
+            _("Rank"),
+            _("Dispatched"),
+            _("Counted"),
+            _("Closed"),
+            _("Resolution rate"),
+            _("Satisfaction rate"),
+            _("Response rate"),
+            _("On-time closure rate"),
+            _("Rework rate"),
+        ],
+    )
+    for row in rows:
+        table.rows.append(
+            [
+                row["name"],
+                row["rank"] or "",
+                row["dispatched"],
+                row["counted"],
+                row["closed"],
+                *[_rate(row[rate]) for rate in RATE_COLUMNS],
+                _rate(row["rework_rate"]),
+            ]
+        )
+    return table
+
+
+def by_category(place: KpiPlace, start: datetime.date, end: datetime.date) -> Table:
+    rows = kpi_figures(place, start, end, "category")["rows"]
+    rows.sort(key=lambda r: (-r["dispatched"], r["key"]))
+    return _kpi_table("category", _("Cases by category"), _("Category"), rows)
+
+
+def by_grid(place: KpiPlace, start: datetime.date, end: datetime.date) -> Table:
+    rows = kpi_figures(place, start, end, "grid")["rows"]
+    return _kpi_table("grid", _("Grids: cases and rates"), _("Grid"), rows)
+
+
+RED_BLACK_KINDS = {
+    UnitKind.GRID: ("red_black_grids", _("Grids")),
+    UnitKind.COMMUNITY: ("red_black_communities", _("Communities")),
+    UnitKind.DEPARTMENT: ("red_black_departments", _("Street departments")),
+}
+
+
+def red_black(place: KpiPlace, start: datetime.date, end: datetime.date) -> list[Table]:
+    """The red and black list (红黑榜) of grids, communities and departments as lead units."""
+    rows = kpi_figures(place, start, end, "unit")["rows"]
+    kinds = dict(
+        Unit.objects.filter(pk__in=[int(r["key"]) for r in rows if r["key"].isdigit()]).values_list(
+            "pk", "kind"
+        )
+    )
+    tables = []
+    for kind, (name, title) in RED_BLACK_KINDS.items():
+        mine = [
+            dict(r) for r in rows if kinds.get(int(r["key"]) if r["key"].isdigit() else 0) == kind
+        ]
+        ranked = [r for r in mine if r["rank"] is not None]
+        for position, row in enumerate(ranked, start=1):
+            row["rank"] = position  # the rank among units of this kind
+        tables.append(_kpi_table(name, title, str(title), mine))
+    return tables
+
+
+def _open_cases(place: KpiPlace) -> Any:
+    cases = Case.objects.filter(street_id=place.street.pk, status__in=OPEN_HANDLING)
+    if place.community is not None:
+        cases = cases.filter(community_id=place.community.pk)
+    if place.grid is not None:
+        cases = cases.filter(grid_id=place.grid.pk)
+    return cases.select_related("category", "lead_unit")
+
+
+def _case_table(name: str, title: str, cases: Any) -> Table:
+    table = Table(
+        name,
+        title,
+        [_("Number"), _("Category"), _("Lead unit"), _("Submitted"), _("Resolution due")],
+    )
+    for case in cases[:LIST_ROWS]:
+        table.rows.append(
+            [
+                case.number,
+                case.category.name if case.category else "",
+                case.lead_unit.name if case.lead_unit else "",
+                timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(case.resolve_due).strftime("%Y-%m-%d %H:%M")
+                if case.resolve_due
+                else "",
+            ]
+        )
+    return table
+
+
+def overdue(place: KpiPlace) -> Table:
+    cases = _open_cases(place).filter(resolve_due__lt=clock.now()).order_by("resolve_due")
+    return _case_table("overdue", _("Overdue cases"), cases)
+
+
+def escalated(place: KpiPlace) -> Table:
+    cases = _open_cases(place).filter(escalation_count__gt=0).order_by("-escalated_at")
+    return _case_table("escalated", _("Escalated cases"), cases)
+
+
+def all_tables(place: KpiPlace, start: datetime.date, end: datetime.date) -> dict[str, Table]:
+    tables = [
+        daily_by_channel(place, start, end),
+        by_category(place, start, end),
+        by_grid(place, start, end),
+        *red_black(place, start, end),
+        overdue(place),
+        escalated(place),
+    ]
+    return {table.name: table for table in tables}

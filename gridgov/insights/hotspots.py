@@ -1,0 +1,102 @@
+"""Hot spots of a place (未诉先办): clusters of recent cases, and categories rising year on year."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from gridgov.algorithms.hotspots import Cluster, Report, Rising, clusters, rising
+from gridgov.cases.models import Case, Category
+from gridgov.cases.workflow import Status
+from gridgov.core import clock
+from gridgov.insights.figures import KpiPlace
+from gridgov.insights.models import KpiRollup
+
+# Cases of the last DAYS days make the clusters.
+DAYS = 60
+
+
+@dataclass
+class HotSpot:
+    """A cluster with what a person needs to judge it."""
+
+    cluster: Cluster
+    category: Category
+    community_id: int | None
+    numbers: list[str]
+
+    @property
+    def key(self) -> str:
+        """Stable while the hot spot stands: its category and its first case."""
+        return f"{self.cluster.label}:{self.cluster.reports[0].id}"
+
+
+def _cases(place: KpiPlace, since: datetime.datetime):  # type: ignore[no-untyped-def]
+    cases = Case.objects.filter(
+        street_id=place.street.pk,
+        submitted_at__gte=since,
+        lat__isnull=False,
+        category__isnull=False,
+    ).exclude(status=Status.REJECTED)
+    if place.community is not None:
+        cases = cases.filter(community_id=place.community.pk)
+    if place.grid is not None:
+        cases = cases.filter(grid_id=place.grid.pk)
+    return cases
+
+
+def hot_spots(place: KpiPlace, now: datetime.datetime | None = None) -> list[HotSpot]:
+    now = now or clock.now()
+    rows = list(
+        _cases(place, now - datetime.timedelta(days=DAYS)).values_list(
+            "id", "lat", "lng", "submitted_at", "category__code", "community_id", "number"
+        )
+    )
+    reports = [Report(pk, lat, lng, at, code) for pk, lat, lng, at, code, _c, _n in rows]
+    community = {pk: c for pk, *_rest, c, _n in rows}
+    number = {pk: n for pk, *_rest, n in rows}
+    categories = {c.code: c for c in Category.objects.all()}
+    spots = []
+    for cluster in clusters(reports):
+        communities = Counter(community[r.id] for r in cluster.reports)
+        spots.append(
+            HotSpot(
+                cluster,
+                categories[cluster.label],
+                communities.most_common(1)[0][0],
+                [number[r.id] for r in cluster.reports],
+            )
+        )
+    return spots
+
+
+def rising_categories(place: KpiPlace, today: datetime.date | None = None) -> list[Rising]:
+    """This month so far against the same days of the same month last year."""
+    today = today or timezone.localdate(clock.now())
+    start = today.replace(day=1)
+    end = today + datetime.timedelta(days=1)
+    try:
+        before_start, before_end = (
+            start.replace(year=start.year - 1),
+            end.replace(year=end.year - 1),
+        )
+    except ValueError:  # 29 February
+        before_start = start.replace(year=start.year - 1)
+        before_end = (end - datetime.timedelta(days=1)).replace(year=end.year - 1)
+
+    def counts(first: datetime.date, last: datetime.date) -> dict[str, int]:
+        rows = KpiRollup.objects.filter(
+            street_id=place.street.pk, dimension="category", day__gte=first, day__lt=last
+        )
+        if place.community is not None:
+            rows = rows.filter(community_id=place.community.pk)
+        if place.grid is not None:
+            rows = rows.filter(grid_id=place.grid.pk)
+        summed = rows.values("key").annotate(n=Sum("dispatched")).order_by()
+        return {row["key"]: row["n"] for row in summed}
+
+    return rising(counts(start, end), counts(before_start, before_end))

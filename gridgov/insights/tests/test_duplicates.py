@@ -1,0 +1,218 @@
+"""Duplicates: the CLI contract, the intake search, the dispatcher's merge, and the followers."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from gridgov.cases.actions import (
+    accept_case,
+    merge_case,
+    resolve_case,
+    submit_case,
+    verify_case,
+)
+from gridgov.cases.models import Category, Notification
+from gridgov.cases.sweep import announce_pending
+from gridgov.insights.duplicates import duplicate_candidates
+
+POTHOLE = "万安一路6号门口路面上有个大坑，车开过去咣当一下，晚上骑车的容易摔"
+POTHOLE_AGAIN = "来电人反映万安一路6号门前机动车道有坑槽，直径约半米，诉求：尽快修补。"
+MANHOLE = "万安一路6号旁边那个井盖没了，就剩个黑窟窿，小孩子掉进去怎么办"
+
+
+def run_duplicates(monkeypatch, rows: list) -> tuple[list[dict], int]:
+    lines = [row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    code = 0
+    try:
+        call_command("duplicates")
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    return [json.loads(line) for line in out.getvalue().splitlines()], code
+
+
+def report(id_, text, lat, lng, at, **extra):
+    return {"id": id_, "text": text, "lat": lat, "lng": lng, "reported_at": at, **extra}
+
+
+@pytest.mark.django_db
+def test_duplicates_points_every_report_to_the_earliest_of_its_problem(monkeypatch):
+    rows, code = run_duplicates(
+        monkeypatch,
+        [
+            # given out of time order: the answer still names the earliest report
+            report("b", POTHOLE_AGAIN, 36.10502, 120.30502, "2026-05-02T09:00:00+08:00"),
+            report("a", POTHOLE, 36.105, 120.305, "2026-05-01T08:00:00+08:00"),
+            report(
+                "c",
+                "6号门口那个坑还没补，又有人摔了",
+                36.10498,
+                120.30499,
+                "2026-05-03T18:00:00+08:00",
+            ),
+            # a different problem 20 m away, the same days: not a duplicate
+            report(
+                "d",
+                MANHOLE,
+                36.10518,
+                120.305,
+                "2026-05-02T10:00:00+08:00",
+                category="facility.road",
+            ),
+            # the same kind of problem 400 m away: not a duplicate
+            report("e", POTHOLE, 36.1086, 120.305, "2026-05-02T11:00:00+08:00"),
+            # the same place again two months after: a new problem
+            report(
+                "f",
+                "万安一路6号门口路面又坑了，修好没多久又坏",
+                36.105,
+                120.305,
+                "2026-07-10T08:00:00+08:00",
+            ),
+        ],
+    )
+
+    assert code == 0
+    assert rows == [
+        {"id": "b", "duplicate_of": "a"},
+        {"id": "a", "duplicate_of": None},
+        {"id": "c", "duplicate_of": "a"},
+        {"id": "d", "duplicate_of": None},
+        {"id": "e", "duplicate_of": None},
+        {"id": "f", "duplicate_of": None},
+    ]
+
+
+@pytest.mark.django_db
+def test_duplicates_answers_bad_lines_in_place_and_matches_the_rest(monkeypatch):
+    good = report(1, POTHOLE, 36.105, 120.305, "2026-05-01T08:00:00")
+    rows, code = run_duplicates(
+        monkeypatch,
+        [
+            good,
+            "{broken",
+            report(2, "", 36.105, 120.305, "2026-05-01T08:00:00"),
+            report(3, POTHOLE, 91, 120.305, "2026-05-01T08:00:00"),
+            report(4, POTHOLE, 36.105, 120.305, "yesterday"),
+            report(5, POTHOLE, 36.105, 120.305, "2026-05-01T08:00:00", category=7),
+            report(1, POTHOLE, 36.105, 120.305, "2026-05-01T09:00:00"),
+            {"text": POTHOLE},
+        ],
+    )
+
+    assert code == 1
+    assert rows[0] == {"id": "1", "duplicate_of": None}
+    assert [row["line"] for row in rows[1:]] == [2, 3, 4, 5, 6, 7, 8]
+    assert all(row["error"] for row in rows[1:])
+
+
+def _case(world, text, lat=36.105, lng=120.305, **extra):
+    return submit_case(description=text, actor=world.resident, lat=lat, lng=lng, **extra)
+
+
+@pytest.mark.django_db
+def test_intake_search_finds_the_same_problem_and_not_its_neighbours(world):
+    first = _case(world, POTHOLE)
+    manhole = _case(world, MANHOLE, lat=36.10518)
+    far = _case(world, POTHOLE, lat=36.1086)
+    new = _case(world, POTHOLE_AGAIN, lat=36.10502, lng=120.30502)
+
+    found = duplicate_candidates(new)
+
+    assert [c.case for c in found] == [first]
+    assert found[0].metres < 5 and found[0].score > 0
+    assert manhole not in [c.case for c in found] and far not in [c.case for c in found]
+
+
+@pytest.mark.django_db
+def test_the_search_shows_only_cases_the_user_may_see(world):
+    _case(world, POTHOLE)
+    new = _case(world, POTHOLE_AGAIN)
+
+    assert duplicate_candidates(new, world.street_admin)
+    assert duplicate_candidates(new, world.grid_worker_b) == []
+    assert duplicate_candidates(new, world.outsider) == []
+
+
+@pytest.mark.django_db
+def test_merged_and_rejected_cases_are_not_offered(world):
+    first = _case(world, POTHOLE)
+    second = _case(world, POTHOLE_AGAIN)
+    merge_case(case=second, actor=world.street_admin, into=first)
+    third = _case(world, "6号门口那个坑还没补，又有人摔了")
+
+    assert [c.case for c in duplicate_candidates(third)] == [first]
+
+
+@pytest.mark.django_db
+def test_the_dispatcher_merges_from_the_case_page_with_one_click(world, login):
+    first = _case(world, POTHOLE)
+    new = _case(world, POTHOLE_AGAIN)
+    client = login("street_admin")
+
+    page = client.get(f"/cases/{new.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "case-duplicates" in html and first.number in html
+
+    answer = client.post(
+        f"/cases/{new.pk}/act/merge/", {"merge-version": new.version, "merge-into": first.number}
+    )
+    assert answer.status_code == 302
+    new.refresh_from_db()
+    assert new.status == "merged" and new.merged_into == first
+    assert new.events.filter(action="merge").exists()
+
+
+@pytest.mark.django_db
+def test_people_who_may_not_merge_see_no_duplicates_panel(world, login):
+    _case(world, POTHOLE)
+    new = _case(world, POTHOLE_AGAIN)
+
+    page = login("resident").get(f"/cases/{new.pk}/")
+
+    assert page.status_code == 200
+    assert "case-duplicates" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_merged_reporters_are_told_when_the_surviving_case_closes(world):
+    sanitation = Category.objects.get(code="env.sanitation")  # handled in the grid
+    first = _case(world, POTHOLE, category=sanitation)
+    other = submit_case(
+        description=POTHOLE_AGAIN, actor=world.users["enterprise"], lat=36.105, lng=120.305
+    )
+    merge_case(case=other, actor=world.street_admin, into=first)
+    first = accept_case(case=first, actor=world.grid_worker_a)
+    first = resolve_case(case=first, actor=world.grid_worker_a, reply="已填平")
+    first = verify_case(case=first, actor=world.community_admin, ok=True)
+    announce_pending()
+
+    assert first.status == "closed"
+    told = Notification.objects.filter(case=first, kind="verify")
+    assert set(told.values_list("user__username", flat=True)) >= {"resident", "enterprise"}
+
+
+@pytest.mark.django_db
+def test_duplicates_api_answers_the_caller_s_scope(world, client):
+    from gridgov.accounts.actions import create_api_token
+
+    first = _case(world, POTHOLE)
+    new = _case(world, POTHOLE_AGAIN)
+    admin = create_api_token(user=world.street_admin, name="t")[1]
+    other = create_api_token(user=world.grid_worker_b, name="t")[1]
+
+    seen = client.get(
+        f"/api/v1/cases/{new.pk}/duplicates", headers={"Authorization": f"Bearer {admin}"}
+    )
+    hidden = client.get(
+        f"/api/v1/cases/{new.pk}/duplicates", headers={"Authorization": f"Bearer {other}"}
+    )
+
+    assert seen.status_code == 200
+    assert [row["number"] for row in seen.json()] == [first.number]
+    assert hidden.status_code == 404
