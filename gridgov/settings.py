@@ -190,6 +190,10 @@ GRIDGOV_AUTO_DISPATCH_CONFIDENCE = float(env_str("GRIDGOV_AUTO_DISPATCH_CONFIDEN
 GRIDGOV_CLASSIFIER_RETRAIN_AFTER = env_int("GRIDGOV_CLASSIFIER_RETRAIN_AFTER", 200)
 # How often (seconds) a process checks whether another one trained a newer model.
 GRIDGOV_CLASSIFIER_RECHECK_SECONDS = float(env_str("GRIDGOV_CLASSIFIER_RECHECK_SECONDS", "30"))
+# The weekly report's PDF embeds a Chinese font: found among the usual system
+# fonts (Debian: fonts-noto-cjk), or this file (TTF, OTF or a TTC with the index).
+GRIDGOV_PDF_FONT = env_str("GRIDGOV_PDF_FONT", "")
+GRIDGOV_PDF_FONT_INDEX = env_int("GRIDGOV_PDF_FONT_INDEX", 0)
 # Password attempts per client address on POST /api/v1/auth/token (ninja rate syntax).
 GRIDGOV_LOGIN_RATE = env_str("GRIDGOV_LOGIN_RATE", "20/m")
 # 吹哨报到: minutes a summoned unit has to report for duty (Beijing: 30).

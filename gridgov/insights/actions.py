@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.core.scoping import scope_for
 from gridgov.insights.classifier import active_codes, closed_case_examples, shipped_corpus
 from gridgov.insights.figures import KpiPlace
-from gridgov.insights.models import TrainedModel
+from gridgov.insights.models import TrainedModel, WeeklyReport
 
 # Older models kept for comparison; the rest are deleted when a new one is stored.
 MODELS_KEPT = 3
@@ -144,3 +145,60 @@ def open_proactive_case(*, actor: Any, place: KpiPlace, key: str) -> Case:
             data={"hotspot": key, "cases": [r.id for r in cluster.reports]},
         )
     return case
+
+
+# The worker publishes last week's reports from this hour on Monday (local time).
+PUBLISH_FROM_HOUR = 6
+
+
+def publish_weekly_report(*, actor: Any, place: KpiPlace, week: datetime.date) -> WeeklyReport:
+    """Store the dispatch-meeting report of ``place`` for ``week`` (once; again: the stored one)."""
+    from gridgov.insights.report import build_report, week_of
+
+    week = week_of(week)
+    existing = WeeklyReport.objects.filter(place_code=place.code, week=week).first()
+    if existing is not None:
+        return existing
+    data = build_report(place, week)
+    with transaction.atomic():
+        report, created = WeeklyReport.objects.get_or_create(
+            place_code=place.code,
+            week=week,
+            defaults={
+                "street": place.street,
+                "place_name": place.name,
+                "made_at": clock.now(),
+                "data": data,
+            },
+        )
+        if created:
+            audit.record(
+                "insights.publish_weekly_report",
+                actor=actor,
+                obj=report,
+                summary=f"weekly report {place.code} {week}",
+            )
+    return report
+
+
+def publish_due_reports(now: datetime.datetime | None = None) -> int:
+    """The worker's step: on Monday morning, last week's report of every street and community."""
+    from gridgov.insights.report import week_of
+    from gridgov.places.models import Community, Street
+
+    local = timezone.localtime(now or clock.now())
+    if local.weekday() != 0 or local.hour < PUBLISH_FROM_HOUR:
+        return 0
+    week = week_of(local.date()) - datetime.timedelta(days=7)
+    done = set(WeeklyReport.objects.filter(week=week).values_list("place_code", flat=True))
+    places = [KpiPlace("street", street) for street in Street.objects.all()]
+    places += [
+        KpiPlace("community", community.street, community)
+        for community in Community.objects.select_related("street")
+    ]
+    made = 0
+    for place in places:
+        if place.code not in done:
+            publish_weekly_report(actor=None, place=place, week=week)
+            made += 1
+    return made

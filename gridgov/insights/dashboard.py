@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,6 +209,33 @@ def overdue(place: KpiPlace) -> Table:
 def escalated(place: KpiPlace) -> Table:
     cases = _open_cases(place).filter(escalation_count__gt=0).order_by("-escalated_at")
     return _case_table("escalated", _("Escalated cases"), cases)
+
+
+def grids_in(place: KpiPlace) -> list[int]:
+    """The ids of the place's grids (the map draws these)."""
+    if place.grid is not None:
+        return [place.grid.pk]
+    grids = Grid.objects.filter(community__street_id=place.street.pk)
+    if place.community is not None:
+        grids = grids.filter(community_id=place.community.pk)
+    return list(grids.values_list("id", flat=True))
+
+
+def grid_shading(place: KpiPlace, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+    """Per grid id: open cases now and the period's resolution rate (the dashboard's map)."""
+    open_now = dict(
+        _open_cases(place)
+        .filter(grid__isnull=False)
+        .values_list("grid_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = kpi_figures(place, start, end, "grid")["rows"]
+    rates = {int(r["key"]): r["resolution_rate"]["value"] for r in rows if r["key"].isdigit()}
+    return {
+        str(grid): {"open": open_now.get(grid, 0), "resolution": rates.get(grid)}
+        for grid in set(open_now) | set(rates)
+    }
 
 
 def all_tables(place: KpiPlace, start: datetime.date, end: datetime.date) -> dict[str, Table]:

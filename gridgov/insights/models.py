@@ -115,3 +115,31 @@ class KpiRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.key}"
+
+
+class WeeklyReport(models.Model):
+    """The weekly dispatch-meeting report (调度会周报) of a street or community, as published.
+
+    A snapshot: the figures the meeting saw, kept as they were (``data``),
+    drawn again as a page, an Excel workbook or a PDF.
+    """
+
+    street = models.ForeignKey(
+        "places.Street", verbose_name=_("street"), on_delete=models.CASCADE, related_name="+"
+    )
+    place_code = models.CharField(_("place code"), max_length=32)
+    place_name = models.CharField(_("place"), max_length=100)
+    week = models.DateField(_("week starting"))
+    made_at = models.DateTimeField(_("made at"))
+    data = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("weekly report")
+        verbose_name_plural = _("weekly reports")
+        ordering = ["-week", "place_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["place_code", "week"], name="weekly_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place_name} {self.week}"

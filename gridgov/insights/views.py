@@ -1,4 +1,4 @@
-"""The dashboard (数据看板) and the hot spots page (未诉先办) of one place.
+"""The dashboard (数据看板), the hot spots page (未诉先办) and the weekly report (调度会).
 
 The dashboard: charts of the KPIs, each with its table and Excel.
 
@@ -26,10 +26,28 @@ from openpyxl import Workbook
 from gridgov.cases.models import Category
 from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.insights.actions import may_open_proactive, open_proactive_case
-from gridgov.insights.dashboard import Table, all_tables, places_to_switch
+from gridgov.insights.dashboard import (
+    Table,
+    all_tables,
+    grid_shading,
+    grids_in,
+    places_to_switch,
+)
 from gridgov.insights.figures import NotFound, period, place_for
 from gridgov.insights.hotspots import DAYS as HOT_DAYS
 from gridgov.insights.hotspots import hot_spots, rising_categories
+from gridgov.insights.models import WeeklyReport
+from gridgov.insights.report import (
+    build_report,
+    count_labels,
+    last_week,
+    ranking_columns,
+    rate_labels,
+    week_of,
+)
+from gridgov.insights.report_files import NoChineseFont, pdf, title_of, workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CHARTS = {"daily", "category", "grid"}
 
@@ -77,6 +95,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "red_black": [tables[n] for n in tables if n.startswith("red_black_")],
         "chart_data": charts,
         "chart_names": sorted(CHARTS),
+        "shading": grid_shading(place, start, end),
+        "grid_ids": grids_in(place),
+        "tile_url": settings.GRIDGOV_TILE_URL,
+        "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
     }
     return render(request, "insights/dashboard.html", context)
 
@@ -102,10 +124,7 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     table = all_tables(place, start, end).get(name)
     if table is None:
         raise Http404
-    response = HttpResponse(
-        workbook_of(table),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(workbook_of(table), content_type=XLSX)
     filename = f"{place.code}-{name}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -160,3 +179,56 @@ def open_hotspot(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('insights-hotspots')}?place={place.code}")
     messages.success(request, _("Proactive case %(number)s opened.") % {"number": case.number})
     return redirect("case-detail", case.pk)
+
+
+def _report(request: HttpRequest) -> tuple[Any, dict[str, Any], bool]:
+    """The report asked for: the published snapshot when there is one, else built now."""
+    try:
+        place = place_for(request.user, request.GET.get("place") or None)
+    except NotFound:
+        raise Http404 from None
+    week = _date(request.GET.get("week")) or last_week()
+    stored = WeeklyReport.objects.filter(place_code=place.code, week=week_of(week)).first()
+    if stored is not None:
+        return place, stored.data, True
+    return place, build_report(place, week), False
+
+
+@login_required
+@require_GET
+def weekly_report(request: HttpRequest) -> HttpResponse:
+    place, data, published = _report(request)
+    week = datetime.date.fromisoformat(data["week"])
+    context = {
+        "place": place,
+        "places": places_to_switch(request.user),
+        "data": data,
+        "published": published,
+        "title": title_of(data),
+        "counts": [(label, data["counts"][key]) for key, label in count_labels()],
+        "rates": [(label, data["rates"][key]) for key, label in rate_labels()],
+        "ranking_columns": ranking_columns(),
+        "previous": (week - datetime.timedelta(days=7)).isoformat(),
+        "next": (week + datetime.timedelta(days=7)).isoformat(),
+    }
+    return render(request, "insights/report.html", context)
+
+
+@login_required
+@require_GET
+def weekly_report_file(request: HttpRequest, kind: str) -> HttpResponse:
+    place, data, _published = _report(request)
+    name = f"{place.code}-{data['week']}"
+    if kind == "xlsx":
+        response = HttpResponse(workbook(data), content_type=XLSX)
+    else:
+        try:
+            response = HttpResponse(pdf(data), content_type="application/pdf")
+        except NoChineseFont:
+            message = _(
+                "The PDF needs a Chinese font on the server: install fonts-noto-cjk or set "
+                "GRIDGOV_PDF_FONT. The page and the Excel file work without it."
+            )
+            return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response

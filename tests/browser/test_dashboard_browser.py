@@ -44,6 +44,8 @@ def test_street_admin_dashboard_community_red_black_list_and_excel(
 
     page.click("text=数据看板")
     page.wait_for_selector(".insights-chart[data-chart=daily] canvas")
+    page.wait_for_selector("#insights-map path.leaflet-interactive")
+    assert page.locator("#insights-map path.leaflet-interactive").count() == 3  # the street's grids
     assert world.street.name in page.inner_text("h1")
     page.screenshot(path=str(screenshots / "dashboard-street.png"), full_page=True)
 

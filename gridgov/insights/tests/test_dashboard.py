@@ -40,6 +40,9 @@ def test_a_street_admin_sees_the_street_and_may_switch_to_a_community(world, log
         == Category.objects.get(code="env.sanitation").name
     )
     assert sum(row[-1] for row in page.context["tables"]["daily"].rows) == 3
+    shading = page.context["shading"]  # the grid map: open cases now, resolution rate
+    assert shading[str(world.grid_a.pk)] == {"open": 2, "resolution": 0.0}
+    assert set(page.context["grid_ids"]) == {world.grid_a.pk, world.grid_b.pk, world.grid_c.pk}
 
     community = client.get("/insights/", {"place": world.c2.code})
     assert community.status_code == 200

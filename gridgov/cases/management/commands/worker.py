@@ -1,5 +1,5 @@
 """`gridgov worker [--interval SECONDS] [--once]`: sweep, deliver the outbox, KPI counts,
-retraining when due.
+Monday's dispatch-meeting reports, retraining when due.
 
 Polls the database: each pass runs the deadlines sweep, then delivers the
 due outbox messages (until none is left or the pass has sent a few batches),
@@ -23,7 +23,7 @@ from django.db import close_old_connections, connection
 
 from gridgov.cases.outbox import deliver_outbox
 from gridgov.cases.sweep import sweep
-from gridgov.insights.actions import retrain_if_due
+from gridgov.insights.actions import publish_due_reports, retrain_if_due
 from gridgov.insights.kpis import refresh_kpis
 
 logger = logging.getLogger("gridgov.worker")
@@ -99,6 +99,9 @@ class Command(BaseCommand):
             refreshed = refresh_kpis()
             if once or verbose:
                 self.stdout.write(f"KPI counts: {refreshed} cases refreshed")
+            published = publish_due_reports()
+            if published:
+                self.stdout.write(f"weekly reports: {published} published")
             trained = retrain_if_due()
             if trained is not None:
                 self.stdout.write(

@@ -61,3 +61,54 @@
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
+
+// The grid map: the place's grids (from the map's GeoJSON) shaded by open cases or resolution rate.
+(function () {
+  "use strict";
+  var element = document.getElementById("insights-map");
+  if (!element || typeof L === "undefined") return;
+  var shading = JSON.parse(document.getElementById("insights-shading").textContent);
+  var inPlace = JSON.parse(document.getElementById("insights-grids").textContent);
+  var map = L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(element.dataset.tileUrl) });
+  if (element.dataset.tileUrl) {
+    L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.tileAttribution || "" }).addTo(map);
+  }
+  var layer = null;
+  var mostOpen = Math.max.apply(null, [1].concat(Object.keys(shading).map(function (k) { return shading[k].open; })));
+
+  function colour(feature, by) {
+    var figures = shading[String(feature.properties.id)];
+    if (!figures) return "#ffffff";
+    var share = by === "open" ? figures.open / mostOpen
+      : (figures.resolution === null ? null : 1 - figures.resolution);
+    if (share === null) return "#ffffff";
+    var light = Math.round(95 - share * 55);  // 95 % (pale) to 40 % (dark red)
+    return "hsl(0, 70%, " + light + "%)";
+  }
+
+  function draw(data, by) {
+    if (layer) layer.remove();
+    layer = L.geoJSON(data, {
+      filter: function (f) { return f.properties.kind === "grid" && inPlace.indexOf(f.properties.id) >= 0; },
+      style: function (f) { return { color: "#7f1d1d", weight: 1, fillColor: colour(f, by), fillOpacity: 0.8 }; },
+      onEachFeature: function (f, shape) {
+        var figures = shading[String(f.properties.id)] || { open: 0, resolution: null };
+        var rate = figures.resolution === null ? "—" : (figures.resolution * 100).toFixed(1) + "%";
+        shape.bindTooltip(f.properties.name + "<br>" + element.dataset.labelOpen + " " + figures.open +
+          "<br>" + element.dataset.labelResolution + " " + rate);
+      }
+    }).addTo(map);
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  }
+
+  fetch(element.dataset.url, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      var current = "open";
+      draw(data, current);
+      document.querySelectorAll("input[name=shade]").forEach(function (radio) {
+        radio.addEventListener("change", function () { current = radio.value; draw(data, current); });
+      });
+    });
+})();
