@@ -287,22 +287,30 @@ def features(text: str, topics: dict[str, float] | None = None) -> Features:
     return Features(bigrams=bigrams, things=_things_in(said), topics=topics or {})
 
 
-def _words_by_first_character() -> dict[str, list[tuple[str, str]]]:
-    index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+def _words_by_prefix() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """One-character words, and the longer ones by their first two characters."""
+    single: dict[str, str] = {}
+    longer: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for thing, words in THINGS.items():
         for word in words:
-            index[word[0]].append((word, thing))
-    return dict(index)
+            if len(word) == 1:
+                single[word] = thing
+            else:
+                longer[word[:2]].append((word, thing))
+    return single, dict(longer)
 
 
-_WORDS_BY_FIRST = _words_by_first_character()
+_SINGLE, _BY_PREFIX = _words_by_prefix()
 
 
 def _things_in(text: str) -> frozenset[str]:
-    """Every thing one of whose words occurs in ``text`` (a pass over the text, not the list)."""
+    """Every thing one of whose words occurs in ``text`` (one pass over the text)."""
     found = set()
-    for i, char in enumerate(text):
-        for word, thing in _WORDS_BY_FIRST.get(char, ()):
+    for i in range(len(text)):
+        thing = _SINGLE.get(text[i])
+        if thing is not None:
+            found.add(thing)
+        for word, thing in _BY_PREFIX.get(text[i : i + 2], ()):
             if thing not in found and text.startswith(word, i):
                 found.add(thing)
     return frozenset(found)
