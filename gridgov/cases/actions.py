@@ -359,6 +359,7 @@ def submit_case(
     hold: bool = False,
     resolve_due: datetime.datetime | None = None,
     why_waiting: str = "",
+    auto_dispatch: bool = True,
 ) -> Case:
     """Take in a problem or need; route it, and dispatch it at once when the rule is clear (直派).
 
@@ -370,6 +371,9 @@ def submit_case(
     for the street's dispatcher.  ``resolve_due``: a deadline set by the
     sender (a 12345 order): every dispatch uses it instead of the category's.
     ``why_waiting``: the routing reason when the case waits for the dispatcher.
+    ``auto_dispatch``: without a category, the classifier may choose one when
+    it is sure enough (``GRIDGOV_AUTO_DISPATCH_CONFIDENCE``); False keeps such
+    a case for the dispatcher whatever the classifier says.
     """
     description = (description or "").strip()
     if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
@@ -389,7 +393,8 @@ def submit_case(
         raise _error("category", _("This category is no longer in use."))
     checked_photos = check_photos(photos)
     the_street, grid, reason, units = _place_of(lat=lat, lng=lng, building=building, street=street)
-    guess, suggested, classified = _classified(description, choose=category is None and not hold)
+    choose = category is None and not hold and auto_dispatch
+    guess, suggested, classified = _classified(description, choose=choose)
     category = category or guess
     now = clock.now()
     case = Case(

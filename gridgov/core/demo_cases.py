@@ -919,6 +919,9 @@ class Player:
             requester_name=plan.requester_name,
             requester_phone=plan.requester_phone,
             anonymous=plan.anonymous,
+            # The history is scripted: an unclassified case waits for the dispatcher
+            # as its plan says, whatever the classifier would have chosen.
+            auto_dispatch=False,
         )
         with contextlib.suppress(OutOfTime):
             case = self._handle(plan, case, line)

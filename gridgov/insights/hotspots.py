@@ -16,8 +16,12 @@ from gridgov.core import clock
 from gridgov.insights.figures import KpiPlace
 from gridgov.insights.models import KpiRollup
 
-# Cases of the last DAYS days make the clusters.
+# Cases of the last DAYS days make the clusters: at least MIN_CASES of one
+# category, each within RADIUS_M of another. The page lists the biggest SHOWN.
 DAYS = 60
+RADIUS_M = 100.0
+MIN_CASES = 4
+SHOWN = 20
 
 
 @dataclass
@@ -61,7 +65,7 @@ def hot_spots(place: KpiPlace, now: datetime.datetime | None = None) -> list[Hot
     number = {pk: n for pk, *_rest, n in rows}
     categories = {c.code: c for c in Category.objects.all()}
     spots = []
-    for cluster in clusters(reports):
+    for cluster in clusters(reports, radius_m=RADIUS_M, min_size=MIN_CASES)[:SHOWN]:
         communities = Counter(community[r.id] for r in cluster.reports)
         spots.append(
             HotSpot(

@@ -35,7 +35,7 @@ from gridgov.insights.dashboard import (
 )
 from gridgov.insights.figures import NotFound, period, place_for
 from gridgov.insights.hotspots import DAYS as HOT_DAYS
-from gridgov.insights.hotspots import hot_spots, rising_categories
+from gridgov.insights.hotspots import MIN_CASES, RADIUS_M, SHOWN, hot_spots, rising_categories
 from gridgov.insights.models import WeeklyReport
 from gridgov.insights.report import (
     build_report,
@@ -143,6 +143,9 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         "notes": notes,
         "spots": spots,
         "days": HOT_DAYS,
+        "least": MIN_CASES,
+        "metres": int(RADIUS_M),
+        "shown": SHOWN,
         "rising": [(names.get(r.label, r.label), r) for r in rising_categories(place)],
         "may_open": may_open_proactive(request.user, place),
         "map_spots": [

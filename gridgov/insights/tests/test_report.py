@@ -22,12 +22,13 @@ HAS_FONT = any(Path(path).is_file() for path, _index in FONT_CANDIDATES)
 
 
 @pytest.mark.django_db
-def test_the_demo_streets_last_week_renders_as_page_excel_and_pdf(client):
+def test_the_demo_streets_last_week_renders_as_page_excel_and_pdf(client, settings):
     from django.contrib.auth import get_user_model
 
     from gridgov.core.demo_data import load_demo
     from gridgov.insights.kpis import refresh_kpis
 
+    settings.GRIDGOV_AUTO_DISPATCH_CONFIDENCE = 0.8  # as deployed: make demo loads this way
     load_demo()
     refresh_kpis()
     client.force_login(get_user_model().objects.get(username="street_admin"))
