@@ -19,8 +19,7 @@ from gridgov.cases.models import Case, Channel, Unit, UnitKind
 from gridgov.cases.workflow import OPEN_HANDLING
 from gridgov.core import clock
 from gridgov.core.scoping import scope_for
-from gridgov.insights.figures import KpiPlace, kpi_figures
-from gridgov.insights.models import KpiRollup
+from gridgov.insights.figures import KpiPlace, kpi_figures, rollups_at
 from gridgov.places.models import Community, Grid, Street
 
 LIST_ROWS = 20
@@ -60,22 +59,14 @@ def places_to_switch(user: Any) -> list[tuple[str, str]]:
     return places
 
 
-def _rollups(place: KpiPlace, start: datetime.date, end: datetime.date) -> Any:
-    rows = KpiRollup.objects.filter(
-        street_id=place.street.pk, dimension="channel", day__gte=start, day__lt=end
-    )
-    if place.community is not None:
-        rows = rows.filter(community_id=place.community.pk)
-    if place.grid is not None:
-        rows = rows.filter(grid_id=place.grid.pk)
-    return rows
-
-
 def daily_by_channel(place: KpiPlace, start: datetime.date, end: datetime.date) -> Table:
     """Cases first dispatched per day, by channel."""
     counts: dict[tuple[datetime.date, str], int] = {}
     summed = (
-        _rollups(place, start, end).values("day", "key").annotate(n=Sum("dispatched")).order_by()
+        rollups_at(place, "channel", start, end)
+        .values("day", "key")
+        .annotate(n=Sum("dispatched"))
+        .order_by()
     )
     for row in summed:
         counts[(row["day"], row["key"])] = row["n"]

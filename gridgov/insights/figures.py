@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,8 @@ from gridgov.cases.models import Case, Category, Channel, Unit
 from gridgov.core import clock
 from gridgov.core.errors import ActionError
 from gridgov.core.scoping import scope_for
-from gridgov.insights.kpis import kpi_rows, totals, with_rates
+from gridgov.insights.kpis import kpi_rows, rollup_rows, totals, with_rates
+from gridgov.insights.models import KpiRollup
 from gridgov.places.models import Community, Grid, Street
 
 BY = ("unit", "category", "grid", "channel")
@@ -50,6 +52,19 @@ class NotFound(Exception):
 
 def _error(field: str, message: str) -> ActionError:
     return ActionError(message, {field: [message]})
+
+
+def rollups_at(
+    place: KpiPlace, dimension: str, start: datetime.date, end: datetime.date
+) -> QuerySet[KpiRollup]:
+    return rollup_rows(
+        place.street.pk,
+        place.community.pk if place.community else None,
+        place.grid.pk if place.grid else None,
+        dimension,
+        start,
+        end,
+    )
 
 
 def has_kpi_place(user: Any) -> bool:

@@ -13,8 +13,7 @@ from gridgov.algorithms.hotspots import Cluster, Report, Rising, clusters, risin
 from gridgov.cases.models import Case, Category
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
-from gridgov.insights.figures import KpiPlace
-from gridgov.insights.models import KpiRollup
+from gridgov.insights.figures import KpiPlace, rollups_at
 
 # Cases of the last DAYS days make the clusters: at least MIN_CASES of one
 # category, each within RADIUS_M of another. The page lists the biggest SHOWN.
@@ -93,14 +92,12 @@ def rising_categories(place: KpiPlace, today: datetime.date | None = None) -> li
         before_end = (end - datetime.timedelta(days=1)).replace(year=end.year - 1)
 
     def counts(first: datetime.date, last: datetime.date) -> dict[str, int]:
-        rows = KpiRollup.objects.filter(
-            street_id=place.street.pk, dimension="category", day__gte=first, day__lt=last
+        summed = (
+            rollups_at(place, "category", first, last)
+            .values("key")
+            .annotate(n=Sum("dispatched"))
+            .order_by()
         )
-        if place.community is not None:
-            rows = rows.filter(community_id=place.community.pk)
-        if place.grid is not None:
-            rows = rows.filter(grid_id=place.grid.pk)
-        summed = rows.values("key").annotate(n=Sum("dispatched")).order_by()
         return {row["key"]: row["n"] for row in summed}
 
     return rising(counts(start, end), counts(before_start, before_end))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from gridgov.cases.models import Case, CaseEvent, Category, Rating
@@ -275,6 +275,25 @@ def with_rates(counts: dict[str, int]) -> dict[str, Any]:
 GROUP_COLUMNS = {"unit": "key", "category": "key", "channel": "key", "grid": "grid_id"}
 
 
+def rollup_rows(
+    street_id: int,
+    community_id: int | None,
+    grid_id: int | None,
+    dimension: str,
+    start: datetime.date,
+    end: datetime.date,
+) -> QuerySet[KpiRollup]:
+    """One dimension's rollup rows of a place (street, or community, or grid) in [start, end)."""
+    rows = KpiRollup.objects.filter(
+        street_id=street_id, dimension=dimension, day__gte=start, day__lt=end
+    )
+    if community_id is not None:
+        rows = rows.filter(community_id=community_id)
+    if grid_id is not None:
+        rows = rows.filter(grid_id=grid_id)
+    return rows
+
+
 def kpi_rows(
     *,
     street_id: int,
@@ -286,13 +305,7 @@ def kpi_rows(
 ) -> dict[str, dict[str, int]]:
     """Summed counters per group for first-dispatch days in [start, end) at one place."""
     dimension = by if by in Dimension.values else Dimension.CHANNEL
-    rows = KpiRollup.objects.filter(
-        street_id=street_id, dimension=dimension, day__gte=start, day__lt=end
-    )
-    if community_id is not None:
-        rows = rows.filter(community_id=community_id)
-    if grid_id is not None:
-        rows = rows.filter(grid_id=grid_id)
+    rows = rollup_rows(street_id, community_id, grid_id, dimension, start, end)
     column = GROUP_COLUMNS[by]
     summed = rows.values(column).annotate(**{name: Sum(name) for name in MEASURES}).order_by()
     # Rows of cases that moved elsewhere stay behind with zeros: no group without a case.
