@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -398,7 +398,7 @@ def cells_around(lat: float, lng: float) -> list[int]:
 class DuplicateFinder:
     """Feed reports in time order; each is matched against the earlier ones near it."""
 
-    cells: dict[tuple[int, int], list[_Seen]] = field(default_factory=lambda: defaultdict(list))
+    cells: dict[tuple[int, int], deque[_Seen]] = field(default_factory=lambda: defaultdict(deque))
 
     def add(self, report: Report) -> str | None:
         mine = features(report.text, report.topics)
@@ -412,7 +412,7 @@ class DuplicateFinder:
                     continue
                 # Drop what fell out of the window: reports come in time order.
                 while bucket and report.at - bucket[0].report.at > WINDOW:
-                    bucket.pop(0)
+                    bucket.popleft()
                 for seen in bucket:
                     metres = distance_m(report.lat, report.lng, seen.report.lat, seen.report.lng)
                     score = same_problem(mine, seen.features, metres, report.at - seen.report.at)

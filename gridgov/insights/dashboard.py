@@ -19,7 +19,7 @@ from gridgov.cases.models import Case, Channel, Unit, UnitKind
 from gridgov.cases.workflow import OPEN_HANDLING
 from gridgov.core import clock
 from gridgov.core.scoping import scope_for
-from gridgov.insights.figures import KpiPlace, kpi_figures, rollups_at
+from gridgov.insights.figures import KpiPlace, in_place, kpi_figures, rollups_at
 from gridgov.places.models import Community, Grid, Street
 
 LIST_ROWS = 20
@@ -130,8 +130,13 @@ def by_category(place: KpiPlace, start: datetime.date, end: datetime.date) -> Ta
     return _kpi_table("category", _("Cases by category"), _("Category"), rows)
 
 
-def by_grid(place: KpiPlace, start: datetime.date, end: datetime.date) -> Table:
-    rows = kpi_figures(place, start, end, "grid")["rows"]
+def grid_rows(place: KpiPlace, start: datetime.date, end: datetime.date) -> list[dict[str, Any]]:
+    """The figures by grid: the grid table and the map both draw these."""
+    rows: list[dict[str, Any]] = kpi_figures(place, start, end, "grid")["rows"]
+    return rows
+
+
+def by_grid(rows: list[dict[str, Any]]) -> Table:
     return _kpi_table("grid", _("Grids: cases and rates"), _("Grid"), rows)
 
 
@@ -163,11 +168,7 @@ def red_black(place: KpiPlace, start: datetime.date, end: datetime.date) -> list
 
 
 def _open_cases(place: KpiPlace) -> Any:
-    cases = Case.objects.filter(street_id=place.street.pk, status__in=OPEN_HANDLING)
-    if place.community is not None:
-        cases = cases.filter(community_id=place.community.pk)
-    if place.grid is not None:
-        cases = cases.filter(grid_id=place.grid.pk)
+    cases = in_place(Case.objects.filter(status__in=OPEN_HANDLING), place)
     return cases.select_related("category", "lead_unit")
 
 
@@ -212,7 +213,7 @@ def grids_in(place: KpiPlace) -> list[int]:
     return list(grids.values_list("id", flat=True))
 
 
-def grid_shading(place: KpiPlace, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+def grid_shading(place: KpiPlace, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per grid id: open cases now and the period's resolution rate (the dashboard's map)."""
     open_now = dict(
         _open_cases(place)
@@ -221,7 +222,6 @@ def grid_shading(place: KpiPlace, start: datetime.date, end: datetime.date) -> d
         .annotate(n=Count("id"))
         .order_by()
     )
-    rows = kpi_figures(place, start, end, "grid")["rows"]
     rates = {int(r["key"]): r["resolution_rate"]["value"] for r in rows if r["key"].isdigit()}
     return {
         str(grid): {"open": open_now.get(grid, 0), "resolution": rates.get(grid)}
@@ -229,13 +229,33 @@ def grid_shading(place: KpiPlace, start: datetime.date, end: datetime.date) -> d
     }
 
 
-def all_tables(place: KpiPlace, start: datetime.date, end: datetime.date) -> dict[str, Table]:
+def all_tables(
+    place: KpiPlace, start: datetime.date, end: datetime.date, grids: list[dict[str, Any]]
+) -> dict[str, Table]:
+    """Every table of the dashboard; ``grids``: ``grid_rows`` of the same place and period."""
     tables = [
         daily_by_channel(place, start, end),
         by_category(place, start, end),
-        by_grid(place, start, end),
+        by_grid(grids),
         *red_black(place, start, end),
         overdue(place),
         escalated(place),
     ]
     return {table.name: table for table in tables}
+
+
+def table_named(
+    place: KpiPlace, start: datetime.date, end: datetime.date, name: str
+) -> Table | None:
+    """One table (an Excel download) without building the others."""
+    if name.startswith("red_black_"):
+        return next((t for t in red_black(place, start, end) if t.name == name), None)
+    builders = {
+        "daily": lambda: daily_by_channel(place, start, end),
+        "category": lambda: by_category(place, start, end),
+        "grid": lambda: by_grid(grid_rows(place, start, end)),
+        "overdue": lambda: overdue(place),
+        "escalated": lambda: escalated(place),
+    }
+    build = builders.get(name)
+    return build() if build is not None else None

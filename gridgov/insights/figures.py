@@ -67,6 +67,16 @@ def rollups_at(
     )
 
 
+def in_place(rows: QuerySet[Any], place: KpiPlace, prefix: str = "") -> QuerySet[Any]:
+    """``rows`` (cases, or rows reaching cases through ``prefix``) at the place."""
+    rows = rows.filter(**{f"{prefix}street_id": place.street.pk})
+    if place.community is not None:
+        rows = rows.filter(**{f"{prefix}community_id": place.community.pk})
+    if place.grid is not None:
+        rows = rows.filter(**{f"{prefix}grid_id": place.grid.pk})
+    return rows
+
+
 def has_kpi_place(user: Any) -> bool:
     """Is the user staff of some street, community or grid (who may see its figures)?"""
     scope = scope_for(user)

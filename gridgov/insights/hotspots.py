@@ -13,7 +13,7 @@ from gridgov.algorithms.hotspots import Cluster, Report, Rising, clusters, risin
 from gridgov.cases.models import Case, Category
 from gridgov.cases.workflow import Status
 from gridgov.core import clock
-from gridgov.insights.figures import KpiPlace, rollups_at
+from gridgov.insights.figures import KpiPlace, in_place, rollups_at
 
 # Cases of the last DAYS days make the clusters: at least MIN_CASES of one
 # category, each within RADIUS_M of another. The page lists the biggest SHOWN.
@@ -38,26 +38,16 @@ class HotSpot:
         return f"{self.cluster.label}:{self.cluster.reports[0].id}"
 
 
-def _cases(place: KpiPlace, since: datetime.datetime):  # type: ignore[no-untyped-def]
-    cases = Case.objects.filter(
-        street_id=place.street.pk,
-        submitted_at__gte=since,
-        lat__isnull=False,
-        category__isnull=False,
-    ).exclude(status=Status.REJECTED)
-    if place.community is not None:
-        cases = cases.filter(community_id=place.community.pk)
-    if place.grid is not None:
-        cases = cases.filter(grid_id=place.grid.pk)
-    return cases
-
-
 def hot_spots(place: KpiPlace, now: datetime.datetime | None = None) -> list[HotSpot]:
     now = now or clock.now()
     rows = list(
-        _cases(place, now - datetime.timedelta(days=DAYS)).values_list(
-            "id", "lat", "lng", "submitted_at", "category__code", "community_id", "number"
+        in_place(Case.objects.exclude(status=Status.REJECTED), place)
+        .filter(
+            submitted_at__gte=now - datetime.timedelta(days=DAYS),
+            lat__isnull=False,
+            category__isnull=False,
         )
+        .values_list("id", "lat", "lng", "submitted_at", "category__code", "community_id", "number")
     )
     reports = [Report(pk, lat, lng, at, code) for pk, lat, lng, at, code, _c, _n in rows]
     community = {pk: c for pk, *_rest, c, _n in rows}

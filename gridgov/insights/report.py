@@ -12,14 +12,14 @@ import datetime
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.workflow import OPEN_HANDLING, Status
 from gridgov.core import clock
-from gridgov.insights.figures import KpiPlace, kpi_figures
+from gridgov.insights.figures import KpiPlace, in_place, kpi_figures
 from gridgov.insights.hotspots import hot_spots
 
 # Open longer than this is "long-running" (长期未结).
@@ -44,15 +44,6 @@ def _aware(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _in_place(rows: Any, place: KpiPlace, prefix: str = "") -> Any:
-    rows = rows.filter(**{f"{prefix}street_id": place.street.pk})
-    if place.community is not None:
-        rows = rows.filter(**{f"{prefix}community_id": place.community.pk})
-    if place.grid is not None:
-        rows = rows.filter(**{f"{prefix}grid_id": place.grid.pk})
-    return rows
-
-
 def _rate(figure: dict[str, Any]) -> str:
     return "—" if figure["value"] is None else f"{figure['value']:.1%}"
 
@@ -67,7 +58,7 @@ def _timeline(case: Case) -> list[list[str]]:
             event.unit.name if event.unit else "",
             (event.note or "")[:60],
         ]
-        for event in case.events.select_related("unit").order_by("sequence")
+        for event in case.events.all()  # prefetched in order, with their units
     ]
 
 
@@ -76,8 +67,8 @@ def build_report(place: KpiPlace, week: datetime.date) -> dict[str, Any]:
     week = week_of(week)
     start, end = _aware(week), _aware(week + datetime.timedelta(days=7))
     now = min(clock.now(), end)
-    cases = _in_place(Case.objects.all(), place)
-    events = _in_place(
+    cases = in_place(Case.objects.all(), place)
+    events = in_place(
         CaseEvent.objects.filter(created_at__gte=start, created_at__lt=end), place, "case__"
     )
     acted = Counter(dict(events.values_list("action").annotate(n=Count("id")).order_by()))
@@ -116,6 +107,9 @@ def build_report(place: KpiPlace, week: datetime.date) -> dict[str, Any]:
         }
         for case in hard.distinct()
         .select_related("category", "lead_unit")
+        .prefetch_related(
+            Prefetch("events", CaseEvent.objects.select_related("unit").order_by("sequence"))
+        )
         .order_by("resolve_due", "submitted_at")[:HARD_CASES]
     ]
     categories = (

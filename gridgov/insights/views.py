@@ -29,9 +29,11 @@ from gridgov.insights.actions import may_open_proactive, open_proactive_case
 from gridgov.insights.dashboard import (
     Table,
     all_tables,
+    grid_rows,
     grid_shading,
     grids_in,
     places_to_switch,
+    table_named,
 )
 from gridgov.insights.figures import NotFound, period, place_for
 from gridgov.insights.hotspots import DAYS as HOT_DAYS
@@ -82,7 +84,8 @@ def _setting(request: HttpRequest) -> tuple[Any, datetime.date, datetime.date, l
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     place, start, end, notes = _setting(request)
-    tables = all_tables(place, start, end)
+    grids = grid_rows(place, start, end)
+    tables = all_tables(place, start, end, grids)
     charts = {name: {"columns": t.columns, "rows": t.rows} for name, t in tables.items()}
     context = {
         "place": place,
@@ -95,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "red_black": [tables[n] for n in tables if n.startswith("red_black_")],
         "chart_data": charts,
         "chart_names": sorted(CHARTS),
-        "shading": grid_shading(place, start, end),
+        "shading": grid_shading(place, grids),
         "grid_ids": grids_in(place),
         "tile_url": settings.GRIDGOV_TILE_URL,
         "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
@@ -121,7 +124,7 @@ def workbook_of(table: Table) -> bytes:
 def export(request: HttpRequest, name: str) -> HttpResponse:
     """One table of the dashboard as an Excel file, for the same place and period."""
     place, start, end, _notes = _setting(request)
-    table = all_tables(place, start, end).get(name)
+    table = table_named(place, start, end, name)
     if table is None:
         raise Http404
     response = HttpResponse(workbook_of(table), content_type=XLSX)

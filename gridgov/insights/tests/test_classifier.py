@@ -13,20 +13,13 @@ from gridgov.core.models import AuditLogEntry
 from gridgov.insights import classifier
 from gridgov.insights.actions import retrain_if_due, train_classifier
 from gridgov.insights.models import TrainedModel
+from gridgov.insights.tests.jsonl_command import run_jsonl
 
 CLEAR_TEXT = "巡查发现小区东门口的垃圾桶已经满了，旁边还堆了好几袋生活垃圾，气味很大，请尽快清运"
 
 
 def run_classify(monkeypatch, lines: list[str]) -> tuple[list[dict], int]:
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
-    out = io.StringIO()
-    monkeypatch.setattr("sys.stdout", out)
-    code = 0
-    try:
-        call_command("classify")
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    return [json.loads(line) for line in out.getvalue().splitlines()], code
+    return run_jsonl(monkeypatch, "classify", lines)
 
 
 @pytest.mark.django_db

@@ -1,10 +1,6 @@
 """Duplicates: the CLI contract, the intake search, the dispatcher's merge, and the followers."""
 
-import io
-import json
-
 import pytest
-from django.core.management import call_command
 
 from gridgov.cases.actions import (
     accept_case,
@@ -16,6 +12,7 @@ from gridgov.cases.actions import (
 from gridgov.cases.models import Category, Notification
 from gridgov.cases.sweep import announce_pending
 from gridgov.insights.duplicates import duplicate_candidates
+from gridgov.insights.tests.jsonl_command import run_jsonl
 
 POTHOLE = "万安一路6号门口路面上有个大坑，车开过去咣当一下，晚上骑车的容易摔"
 POTHOLE_AGAIN = "来电人反映万安一路6号门前机动车道有坑槽，直径约半米，诉求：尽快修补。"
@@ -23,16 +20,7 @@ MANHOLE = "万安一路6号旁边那个井盖没了，就剩个黑窟窿，小�
 
 
 def run_duplicates(monkeypatch, rows: list) -> tuple[list[dict], int]:
-    lines = [row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows]
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
-    out = io.StringIO()
-    monkeypatch.setattr("sys.stdout", out)
-    code = 0
-    try:
-        call_command("duplicates")
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    return [json.loads(line) for line in out.getvalue().splitlines()], code
+    return run_jsonl(monkeypatch, "duplicates", rows)
 
 
 def report(id_, text, lat, lng, at, **extra):

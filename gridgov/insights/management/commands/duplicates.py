@@ -14,6 +14,7 @@ import datetime
 import json
 import math
 import sys
+from dataclasses import replace
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -71,11 +72,12 @@ class Command(BaseCommand):
                     seen.add(item.value.id if item.value else "")
             reports = [item.value for item in items if item.error is None]
         # The classifier's reading of each text: what the report is about, whatever its category.
+        read = []
         for first in range(0, len(reports), 5000):
             batch = reports[first : first + 5000]
-            for report, guess in zip(batch, suggest([r.text for r in batch]), strict=True):
-                report.topics.update(guess.top)
-        found = find_duplicates(reports)
+            guesses = suggest([r.text for r in batch])
+            read += [replace(r, topics=dict(g.top)) for r, g in zip(batch, guesses, strict=True)]
+        found = find_duplicates(read)
         out = sys.stdout
         for item in items:
             if item.error is not None:
