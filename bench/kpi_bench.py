@@ -15,6 +15,11 @@ as the median of ``--repeat`` runs, checks that both give the same numbers,
 and prints the ratio. Exits 1 if they differ or the endpoint takes 100 ms or more.
 
     .venv/bin/python bench/kpi_bench.py [--db sqlite|postgres] [--cases 1000000] [--repeat 5]
+
+Seeding a million cases takes half an hour; ``--save-seeded TARGET`` stops
+after seeding and keeps the database (a SQLite file, or a PostgreSQL database
+name), and ``--seeded TARGET`` starts from a copy of it (migrated to the
+current code; the rollups are built by the current code as usual).
 """
 
 from __future__ import annotations
@@ -168,12 +173,48 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also time the intake duplicate search for N new reports (bench/duplicates_bench.py)",
     )
+    parser.add_argument(
+        "--save-seeded",
+        metavar="TARGET",
+        help="seed, keep the database as TARGET (SQLite file or PostgreSQL database), stop",
+    )
+    parser.add_argument(
+        "--seeded",
+        metavar="TARGET",
+        help="start from a copy of a database kept by --save-seeded instead of seeding",
+    )
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory(prefix="gridgov-kpi-bench-") as data_dir,
-        queue_bench.database(args.db, data_dir),
+        queue_bench.database(args.db, data_dir, template=_template(args)),
     ):
         return bench(args)
+
+
+def _template(args: argparse.Namespace) -> str | None:
+    """The seeded database to start from: copied here for SQLite, a template for PostgreSQL."""
+    if not args.seeded:
+        return None
+    if args.db == "postgres":
+        return args.seeded
+    if not Path(args.seeded).is_file():
+        raise SystemExit(f"no seeded SQLite file at {args.seeded}")
+    return str(Path(args.seeded).resolve())
+
+
+def save_seeded(args: argparse.Namespace) -> None:
+    from django.db import connection, connections
+
+    if args.db == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(Path(args.save_seeded).resolve())])
+        return
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect(f"{queue_bench.PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {args.save_seeded}")
+        conn.execute(f"CREATE DATABASE {args.save_seeded} TEMPLATE {queue_bench.PG_DATABASE}")
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -195,9 +236,17 @@ def bench(args: argparse.Namespace) -> int:
 
     setup_test_environment()
     call_command("migrate", verbosity=0, interactive=False)
-    load_demo(cases=0)
-    street = Street.objects.get(code=DEMO_STREET["code"])
-    seeded_s, _counts = queue_bench.seed(street, args.cases, random.Random(args.seed))
+    if args.seeded:
+        street = Street.objects.get(code=DEMO_STREET["code"])
+        seeded_s = 0.0
+    else:
+        load_demo(cases=0)
+        street = Street.objects.get(code=DEMO_STREET["code"])
+        seeded_s, _counts = queue_bench.seed(street, args.cases, random.Random(args.seed))
+        if args.save_seeded:
+            save_seeded(args)
+            print(f"{args.cases:,} cases seeded in {seeded_s:.0f} s, kept as {args.save_seeded}")
+            return 0
     started = time.perf_counter()
     refreshed = refresh_kpis(batch=2000)
     refresh_s = time.perf_counter() - started

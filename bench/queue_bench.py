@@ -22,6 +22,7 @@ import contextlib
 import datetime
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -87,13 +88,20 @@ class Measure:
 
 
 @contextlib.contextmanager
-def database(kind: str, data_dir: str) -> Iterator[None]:
-    """Point Django at a throwaway database (before django.setup), and drop it afterwards."""
+def database(kind: str, data_dir: str, template: str | None = None) -> Iterator[None]:
+    """Point Django at a throwaway database (before django.setup), and drop it afterwards.
+
+    ``template``: start as a copy of this database (a SQLite file, or a
+    PostgreSQL database name) instead of an empty one.
+    """
     os.environ["GRIDGOV_DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "gridgov.settings"
     os.environ.pop("DB_CONN_MAX_AGE", None)
     if kind == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(data_dir) / 'bench.sqlite3'}"
+        path = Path(data_dir) / "bench.sqlite3"
+        if template:
+            shutil.copyfile(template, path)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
         yield
         return
     import psycopg
@@ -103,7 +111,7 @@ def database(kind: str, data_dir: str) -> Iterator[None]:
             conn.execute(sql)
 
     admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-    admin(f"CREATE DATABASE {PG_DATABASE}")
+    admin(f"CREATE DATABASE {PG_DATABASE}" + (f" TEMPLATE {template}" if template else ""))
     os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
     try:
         yield
