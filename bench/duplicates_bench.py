@@ -47,25 +47,12 @@ def read_set(name: str) -> list[dict]:
 
 def quality() -> bool:
     from gridgov.algorithms.dedupe import Report, find_duplicates, pairwise_f1, rules_only
-    from gridgov.insights.classifier import corpus_model
+    from gridgov.algorithms.dedupe_fit import reports_of
 
-    model = corpus_model()
     passed = True
     for name in ("dev", "test"):
         rows = read_set(name)
-        topics = model.predict([row["text"] for row in rows])
-        reports = [
-            Report(
-                row["id"],
-                row["text"],
-                row["lat"],
-                row["lng"],
-                datetime.datetime.fromisoformat(row["reported_at"]),
-                None,
-                dict(topic.top),
-            )
-            for row, topic in zip(rows, topics, strict=True)
-        ]
+        reports = reports_of(rows)  # without their category, with the classifier's reading
         with_category = [
             Report(r.id, r.text, r.lat, r.lng, r.at, row.get("category"))
             for r, row in zip(reports, rows, strict=True)

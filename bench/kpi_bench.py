@@ -144,6 +144,34 @@ def plain_group_by(street: Any, start: datetime.date, end: datetime.date, by: st
     return {str(row.pop(column) or 0): row for row in rows}
 
 
+def store_missing_readings(batch: int = 5000) -> tuple[int, float]:
+    """Store the text readings intake keeps on cases seeded by an older seed."""
+    import json
+
+    from django.db import connection, transaction
+
+    from gridgov.algorithms.dedupe import reading
+    from gridgov.cases.models import Case
+
+    started = time.perf_counter()
+    done, last = 0, 0
+    while True:
+        rows = list(
+            Case.objects.filter(pk__gt=last, text_reading__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "description")[:batch]
+        )
+        if not rows:
+            return done, time.perf_counter() - started
+        last = rows[-1][0]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE cases_case SET text_reading = %s WHERE id = %s",
+                [(json.dumps(reading(text), ensure_ascii=False), pk) for pk, text in rows],
+            )
+        done += len(rows)
+
+
 def busiest_month(street: Any) -> tuple[datetime.date, datetime.date]:
     from django.db.models import Sum
 
@@ -239,6 +267,11 @@ def bench(args: argparse.Namespace) -> int:
     if args.seeded:
         street = Street.objects.get(code=DEMO_STREET["code"])
         seeded_s = 0.0
+        stored, stored_s = store_missing_readings()
+        print(
+            f"text readings stored for {stored:,} cases seeded before intake kept them: "
+            f"{stored_s:.0f} s"
+        )
     else:
         load_demo(cases=0)
         street = Street.objects.get(code=DEMO_STREET["code"])

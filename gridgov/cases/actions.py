@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.algorithms.dedupe import cell_number
+from gridgov.algorithms.dedupe import cell_number, reading
 from gridgov.algorithms.geo import valid_lng_lat
 from gridgov.cases import notify, workflow
 from gridgov.cases.ledger import append_event
@@ -420,6 +420,7 @@ def submit_case(
         # Its notices are written by the worker (sweep.announce_pending), off the request path.
         notices_pending=True,
         suggested_categories=suggested,
+        text_reading=reading(description),
         routing_reason=(
             _("Held for moderation: the street's dispatcher checks it first.")
             if hold

@@ -245,6 +245,9 @@ class Case(models.Model):
     routing_reason = models.CharField(_("routing reason"), max_length=300, blank=True)
     # The classifier's top three at intake, [{"category": code, "score": p}], for the dispatcher.
     suggested_categories = models.JSONField(_("suggested categories"), default=list, blank=True)
+    # What the duplicate search reads in the description (algorithms.dedupe.reading), kept
+    # at intake so that a search compares stored readings instead of reading every text.
+    text_reading = models.JSONField(null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -316,6 +319,12 @@ class Case(models.Model):
             # the worker's "KPI counts to refresh": a handful of rows, never a scan
             models.Index(
                 fields=["id"], condition=Q(kpis_pending=True), name="case_kpis_pending_idx"
+            ),
+            # ... and a street's count of them (kpi figures say how many are not in yet)
+            models.Index(
+                fields=["street"],
+                condition=Q(kpis_pending=True),
+                name="case_kpis_pending_street_idx",
             ),
             # the duplicate search at intake: recent cases in the nine cells around a point
             models.Index(fields=["geo_cell", "submitted_at"], name="case_geo_cell_idx"),

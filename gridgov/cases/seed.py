@@ -49,7 +49,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridgov.algorithms.dedupe import cell_number
+from gridgov.algorithms.dedupe import cell_number, reading
 from gridgov.cases.catalogue import sync_categories
 from gridgov.cases.models import (
     Case,
@@ -264,6 +264,7 @@ class Seeder:
             priority=Priority.URGENT if rng.random() < 0.04 else Priority.NORMAL,
             category=None if manual else category,
             description=description,
+            text_reading=reading(description),
             lat=None if no_place else lat,
             lng=None if no_place else lng,
             geo_cell=None if no_place or lat is None or lng is None else cell_number(lat, lng),

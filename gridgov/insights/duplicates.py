@@ -1,24 +1,29 @@
 """Duplicate search at intake: earlier open or recently closed cases of the same problem.
 
-Reads the nine spatial cells around the case through ``case_geo_cell_idx``
-(recent cases only), then compares texts, distance and time with
-``algorithms.dedupe.same_problem``. An open case is the same problem however
-old; a closed one only if it closed within the window (a problem back weeks
-after its repair is a new case).
+Reads, cell by cell through ``case_geo_cell_idx`` in one statement, the
+newest recent cases within the search radius's box, as plain rows; compares their stored text
+readings (``Case.text_reading``) with the new case's, with distance and time
+(``algorithms.dedupe.same_problem``); loads only the best few as cases. An open
+case is the same problem however old (within LOOKBACK); a closed one only if
+it closed within the window (a problem back weeks after its repair is a new case).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import connection
 
 from gridgov.algorithms.dedupe import (
     RADIUS_M,
     WINDOW,
-    cells_around,
+    cells_within,
     distance_m,
-    features,
+    features_of,
     same_problem,
 )
 from gridgov.cases.models import Case
@@ -26,16 +31,27 @@ from gridgov.cases.workflow import Status
 
 # How far back an open case is still looked for.
 LOOKBACK = datetime.timedelta(days=90)
-# Rows read at most (the newest first): a busy crossing has a few dozen.
-READ_AT_MOST = 200
+# Rows read at most, the newest first, within the radius's box: at a street's
+# busiest spot a year holds a few hundred reports; a repeat of a live problem
+# comes soon after the others.
+READ_AT_MOST = 100
 NOT_CANDIDATES = (Status.MERGED, Status.REJECTED)
+# What the comparison reads of a candidate (plain rows: no model objects).
+COLUMNS = (
+    "id", "street_id", "status", "description", "lat", "lng", "submitted_at", "closed_at",
+    "suggested_categories", "text_reading",
+)  # fmt: skip
 
 
 def topics_of(case: Case) -> dict[str, float]:
     """The classifier's reading of the case at intake, as {code: probability}."""
+    return _topics(case.suggested_categories)
+
+
+def _topics(suggested: Any) -> dict[str, float]:
     return {
         str(item["category"]): float(item["score"])
-        for item in case.suggested_categories or []
+        for item in suggested or []
         if isinstance(item, dict) and "category" in item and "score" in item
     }
 
@@ -49,6 +65,70 @@ class Candidate:
     metres: float
 
 
+def _nearby_sql(cells: int) -> str:
+    """The newest READ_AT_MOST candidates of each of ``cells`` cells, in one statement.
+
+    One subquery per cell, each walking the cell's index (geo_cell,
+    submitted_at) backwards from the case's time and stopping at its limit: an
+    IN over the cells would read and sort every row of the 90 days first.
+    Plain SQL, built once per number of cells: compiling ORM queries would cost
+    more than running them.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Case._meta.db_table)
+    columns = ", ".join(quote(name) for name in COLUMNS)
+    one_cell = (
+        f"SELECT * FROM (SELECT {columns} FROM {table} "
+        f"WHERE {quote('geo_cell')} = %s AND {quote('submitted_at')} >= %s "
+        f"AND {quote('submitted_at')} <= %s AND {quote('lat')} BETWEEN %s AND %s "
+        f"AND {quote('lng')} BETWEEN %s AND %s AND {quote('id')} <> %s "
+        f"AND {quote('status')} NOT IN ({', '.join(['%s'] * len(NOT_CANDIDATES))}) "
+        f"ORDER BY {quote('submitted_at')} DESC LIMIT {READ_AT_MOST}) AS cell_{{n}}"
+    )
+    return " UNION ALL ".join(one_cell.format(n=n) for n in range(cells))
+
+
+def _nearby_rows(case: Case) -> list[tuple]:
+    """The newest READ_AT_MOST rows (COLUMNS) in the radius's box around the case, newest first."""
+    assert case.lat is not None and case.lng is not None
+    at = case.submitted_at
+    dlat = math.degrees(RADIUS_M / 6_371_000.0)
+    dlng = dlat / max(math.cos(math.radians(case.lat)), 0.01)
+    cells = cells_within(case.lat, case.lng)
+    ops = connection.ops
+    limits = [
+        ops.adapt_datetimefield_value(at - LOOKBACK),
+        ops.adapt_datetimefield_value(at),
+        case.lat - dlat,
+        case.lat + dlat,
+        case.lng - dlng,
+        case.lng + dlng,
+        case.pk or 0,
+        *NOT_CANDIDATES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_nearby_sql(len(cells)), [v for cell in cells for v in (cell, *limits)])
+        rows = cursor.fetchall()
+    rows = [
+        (*row[:6], _moment(row[6]), _moment(row[7]), _json(row[8]), _json(row[9])) for row in rows
+    ]
+    rows.sort(key=lambda row: row[6], reverse=True)  # submitted_at
+    return rows[:READ_AT_MOST]
+
+
+def _moment(value: Any) -> datetime.datetime | None:
+    """A datetime read by plain SQL: naive UTC (or its text) from SQLite, aware from PostgreSQL."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[Candidate]:
     """The earlier cases most likely to be the same problem as ``case``, best first.
 
@@ -57,52 +137,38 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
     if case.lat is None or case.lng is None:
         return []
     at = case.submitted_at
-    rows = Case.objects.all() if user is None else Case.objects.visible_to(user)
-    rows = (
-        rows.filter(
-            geo_cell__in=cells_around(case.lat, case.lng),
-            submitted_at__gte=at - LOOKBACK,
-            submitted_at__lte=at,
-        )
-        .exclude(pk=case.pk)
-        .exclude(status__in=NOT_CANDIDATES)
-        .select_related("category")
-        .only(
-            "id",
-            "street_id",
-            "number",
-            "status",
-            "description",
-            "lat",
-            "lng",
-            "submitted_at",
-            "closed_at",
-            "category__name",
-            "category__code",
-            "suggested_categories",
-        )
-        .order_by("-submitted_at")[:READ_AT_MOST]
-    )
-    mine = features(case.description, topics_of(case))
-    found = []
-    for other in rows:
+    mine = features_of(case.description, case.text_reading, topics_of(case))
+    scored: list[tuple[float, datetime.datetime, int, float]] = []
+    for pk, street_id, status, text, lat, lng, submitted, closed, suggested, stored in _nearby_rows(
+        case
+    ):
         # Merging stays within a street; filtered here, not in SQL, so that the
         # query walks the cell index (SQLite would otherwise pick the street's).
-        if other.street_id != case.street_id or other.lat is None or other.lng is None:
+        if street_id != case.street_id:
             continue
-        metres = distance_m(case.lat, case.lng, other.lat, other.lng)
+        metres = distance_m(case.lat, case.lng, lat, lng)
         if metres > RADIUS_M:
-            continue  # the nine cells reach further than the radius
+            continue  # the box's corners reach further than the radius
         # An open case is a live problem: no time gap. A closed one counts from its closing.
-        gap = (
-            at - other.closed_at
-            if other.closed_at and other.status == Status.CLOSED
-            else datetime.timedelta(0)
-        )
+        gap = at - closed if closed and status == Status.CLOSED else datetime.timedelta(0)
         if gap > WINDOW:
             continue
-        score = same_problem(mine, features(other.description, topics_of(other)), metres, gap)
+        score = same_problem(mine, features_of(text, stored, _topics(suggested)), metres, gap)
         if score > 0:
-            found.append(Candidate(other, round(score, 3), round(metres)))
-    found.sort(key=lambda c: (-c.score, c.case.submitted_at))
-    return found[:limit]
+            scored.append((score, submitted, pk, metres))
+    scored.sort(key=lambda found: (-found[0], found[1]))
+    if user is not None:
+        # The rows were read for the street; keep those the user may see.
+        seen = set(
+            Case.objects.visible_to(user)
+            .filter(pk__in=[pk for _, _, pk, _ in scored])
+            .values_list("pk", flat=True)
+        )
+        scored = [found for found in scored if found[2] in seen]
+    best = scored[:limit]
+    cases = Case.objects.select_related("category").in_bulk([pk for _, _, pk, _ in best])
+    return [
+        Candidate(cases[pk], round(score, 3), round(metres))
+        for score, _, pk, metres in best
+        if pk in cases
+    ]

@@ -87,7 +87,21 @@ class KpiCaseState(models.Model):
         return f"KPI counts of case {self.case_id}"
 
 
-class KpiRollup(models.Model):
+class RollupCounters(models.Model):
+    """The KPI counters of one place × one dimension's value over some span of days."""
+
+    street_id = models.IntegerField()
+    community_id = models.IntegerField(default=0)
+    grid_id = models.IntegerField(default=0)
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    key = models.CharField(max_length=64)
+    locals().update(_counters())
+
+    class Meta:
+        abstract = True
+
+
+class KpiRollup(RollupCounters):
     """KPI counters (三率 rollup) per day of first dispatch × place × one dimension's value.
 
     Each case counts once per dimension (its lead unit, its category, its
@@ -96,12 +110,6 @@ class KpiRollup(models.Model):
     """
 
     day = models.DateField()
-    street_id = models.IntegerField()
-    community_id = models.IntegerField(default=0)
-    grid_id = models.IntegerField(default=0)
-    dimension = models.CharField(max_length=16, choices=Dimension.choices)
-    key = models.CharField(max_length=64)
-    locals().update(_counters())
 
     class Meta:
         verbose_name = _("KPI rollup")
@@ -115,6 +123,29 @@ class KpiRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.key}"
+
+
+class KpiMonthRollup(RollupCounters):
+    """The same counters per month of first dispatch (三率月度汇总): the daily rows summed.
+
+    A month of a busy street is tens of thousands of daily rows and a few
+    hundred monthly ones; figures for whole months read these.
+    """
+
+    month = models.DateField(help_text="the first day of the month")
+
+    class Meta:
+        verbose_name = _("KPI monthly rollup")
+        verbose_name_plural = _("KPI monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street_id", "dimension", "month", "community_id", "grid_id", "key"],
+                name="kpi_month_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension}={self.key}"
 
 
 class WeeklyReport(models.Model):

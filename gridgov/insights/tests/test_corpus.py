@@ -4,6 +4,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from gridgov.algorithms import dedupe_fit
 from gridgov.algorithms.textclass import evaluate, normalise
 from gridgov.core.catalogue import default_catalogue
 from gridgov.insights.classifier import corpus_model, shipped_corpus
@@ -14,8 +15,15 @@ TEST_SET = (
 CODES = {row["code"] for row in default_catalogue()["categories"]}
 
 
+DUPLICATES_TRAIN = dedupe_fit.TRAIN
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
 def read_test_set() -> list[dict]:
-    return [json.loads(line) for line in TEST_SET.read_text("utf-8").splitlines() if line.strip()]
+    return read_jsonl(TEST_SET)
 
 
 def shingles(text: str, n: int = 4) -> set[str]:
@@ -47,21 +55,33 @@ def test_most_examples_avoid_the_catalogues_hint_words():
     }
 
 
+def overlapping(texts: list[str], training: list[str]) -> list[str]:
+    """The texts that overlap the training texts: the same text, or most 4-character shingles."""
+    exact = {normalise(text) for text in training}
+    trained = [shingles(text) for text in training]
+    found = []
+    for text in texts:
+        mine = shingles(text)
+        if normalise(text) in exact or any(
+            len(mine & other) / len(mine | other) >= 0.6 for other in trained
+        ):
+            found.append(text)
+    return found
+
+
 def test_the_test_set_is_kept_apart_from_the_training_corpus():
     """Fails on any overlap: the same text, or one sharing most of its 4-character shingles."""
-    corpus = [shingles(text) for text, _ in shipped_corpus()]
-    exact = {normalise(text) for text, _ in shipped_corpus()}
-    overlaps = []
-    for row in read_test_set():
-        if normalise(row["text"]) in exact:
-            overlaps.append(row["text"])
-            continue
-        mine = shingles(row["text"])
-        for other in corpus:
-            if len(mine & other) / len(mine | other) >= 0.6:
-                overlaps.append(row["text"])
-                break
-    assert overlaps == []
+    training = [text for text, _ in shipped_corpus()]
+    assert overlapping([row["text"] for row in read_test_set()], training) == []
+
+
+def test_the_duplicates_test_set_is_kept_apart_from_all_training_data():
+    """The duplicate detector learns from its training set and the classifier's corpus."""
+    training = [row["text"] for row in read_jsonl(DUPLICATES_TRAIN)]
+    training += [text for text, _ in shipped_corpus()]
+    for name in ("test", "dev"):
+        rows = read_jsonl(TEST_SET.parent / f"duplicates_{name}.jsonl")
+        assert overlapping([row["text"] for row in rows], training) == [], name
 
 
 def test_the_test_set_covers_every_category_with_hard_texts():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from gridgov.algorithms.dedupe import READING_VERSION, reading
 from gridgov.cases.actions import (
     accept_case,
     merge_case,
@@ -9,7 +10,7 @@ from gridgov.cases.actions import (
     submit_case,
     verify_case,
 )
-from gridgov.cases.models import Category, Notification
+from gridgov.cases.models import Case, Category, Notification
 from gridgov.cases.sweep import announce_pending
 from gridgov.insights.duplicates import duplicate_candidates
 from gridgov.insights.tests.jsonl_command import run_jsonl
@@ -204,3 +205,32 @@ def test_duplicates_api_answers_the_caller_s_scope(world, client):
     assert seen.status_code == 200
     assert [row["number"] for row in seen.json()] == [first.number]
     assert hidden.status_code == 404
+
+
+@pytest.mark.django_db
+def test_intake_stores_the_reading_and_the_search_reads_a_stale_one_again(world):
+    first = _case(world, POTHOLE)
+    assert first.text_reading == reading(POTHOLE)
+    assert first.text_reading["version"] == READING_VERSION
+    new = _case(world, POTHOLE_AGAIN)
+    # A reading from an older lexicon (cases from before an upgrade) is not trusted.
+    Case.objects.filter(pk=first.pk).update(
+        text_reading={**first.text_reading, "version": "old", "things": []}
+    )
+    assert [c.case for c in duplicate_candidates(new)] == [first]
+    Case.objects.filter(pk=first.pk).update(text_reading=None)
+    assert [c.case for c in duplicate_candidates(new)] == [first]
+
+
+@pytest.mark.django_db
+def test_the_search_reads_the_newest_cases_near_the_point_first(world, monkeypatch):
+    monkeypatch.setattr("gridgov.insights.duplicates.READ_AT_MOST", 2)
+    first = _case(world, POTHOLE)
+    _case(world, MANHOLE, lat=36.10518)
+    _case(world, MANHOLE, lat=36.10518)
+    new = _case(world, POTHOLE_AGAIN)
+
+    # The two newer manhole reports fill the rows read: the pothole is beyond them.
+    assert duplicate_candidates(new) == []
+    monkeypatch.setattr("gridgov.insights.duplicates.READ_AT_MOST", 3)
+    assert [c.case for c in duplicate_candidates(new)] == [first]

@@ -30,7 +30,7 @@ from gridgov.core.errors import ActionError, NotPermitted
 from gridgov.core.scoping import forget_scope
 from gridgov.insights.figures import BY, KpiPlace, kpi_figures
 from gridgov.insights.kpis import refresh_kpis
-from gridgov.insights.models import KpiRollup
+from gridgov.insights.models import KpiMonthRollup, KpiRollup
 
 T0 = datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC)
 START, END = datetime.date(2025, 3, 1), datetime.date(2025, 4, 1)
@@ -46,7 +46,9 @@ MEASURES = [
 ]  # fmt: skip
 
 
-def recount(street_id: int, by: str) -> dict[str, Counter[str]]:
+def recount(
+    street_id: int, by: str, start: datetime.date = START, end: datetime.date = END
+) -> dict[str, Counter[str]]:
     """The figures straight from the ledger, per group (docs/kpis.md)."""
     events = defaultdict(list)
     for event in CaseEvent.objects.order_by("case_id", "sequence"):
@@ -58,7 +60,7 @@ def recount(street_id: int, by: str) -> dict[str, Counter[str]]:
         if not dispatches:
             continue
         first = dispatches[0].created_at
-        if not START <= timezone.localdate(first) < END:
+        if not start <= timezone.localdate(first) < end:
             continue
         status = history[-1].to_status  # the ledger's word, not the case row's
         out = status in ("suspended", "merged")
@@ -94,6 +96,37 @@ def recount(street_id: int, by: str) -> dict[str, Counter[str]]:
         }[by]
         groups[key].update({name: int(value) for name, value in figures.items()})
     return groups
+
+
+# Whole months come from the monthly rollups, the days around them from the daily ones.
+PERIODS = [
+    (START, END),
+    (datetime.date(2025, 2, 20), datetime.date(2025, 4, 3)),
+    (datetime.date(2025, 3, 1), datetime.date(2025, 3, 11)),
+    (datetime.date(2025, 3, 5), datetime.date(2025, 5, 1)),
+]
+
+
+def monthly_sums() -> dict[tuple, tuple]:
+    return {
+        (r.street_id, r.dimension, r.month, r.community_id, r.grid_id, r.key): tuple(
+            getattr(r, m) for m in MEASURES
+        )
+        for r in KpiMonthRollup.objects.all()
+        if any(getattr(r, m) for m in MEASURES)
+    }
+
+
+def monthly_sums_of_the_days() -> dict[tuple, tuple]:
+    sums: dict[tuple, Counter[str]] = defaultdict(Counter)
+    for r in KpiRollup.objects.all():
+        key = (r.street_id, r.dimension, r.day.replace(day=1), r.community_id, r.grid_id, r.key)
+        sums[key].update({m: getattr(r, m) for m in MEASURES})
+    return {
+        key: tuple(counts[m] for m in MEASURES)
+        for key, counts in sums.items()
+        if any(counts.values())
+    }
 
 
 def as_served(figures: dict) -> dict[str, Counter[str]]:
@@ -147,10 +180,12 @@ def test_rollups_equal_a_recount_from_the_ledger_after_random_workflows(
                 continue
         refresh_kpis()
         place = KpiPlace("street", world.street)
-        for by in BY:
-            assert as_served(kpi_figures(place, START, END, by)) == {
-                key: counts for key, counts in recount(world.street.pk, by).items()
-            }, by
+        for start, end in PERIODS:  # a whole month, and days around whole months
+            for by in BY:
+                assert as_served(kpi_figures(place, start, end, by)) == {
+                    key: counts for key, counts in recount(world.street.pk, by, start, end).items()
+                }, (by, start, end)
+        assert monthly_sums() == monthly_sums_of_the_days()
         assert not Case.objects.filter(kpis_pending=True).exists()
         transaction.set_rollback(True)
 
