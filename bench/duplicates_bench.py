@@ -1,7 +1,7 @@
 """Duplicate detection: quality on the held-out sets, `gridgov duplicates` on 100,000 reports,
 and the intake search with 1,000,000 cases in the database.
 
-1. Pairwise precision, recall and F1 on ``tests/data/insights/duplicates_{dev,test}.jsonl``
+1. Pairwise precision, recall and F1 on ``tests/data/insights/duplicates_{dev,dev3,test}.jsonl``
    (reports given without their category, as the sets hold them), for the method and for
    the rules-only baseline (place, time and category alone).
 2. ``gridgov duplicates`` on ``--reports`` synthetic reports (texts of the corpus and the
@@ -50,7 +50,7 @@ def quality() -> bool:
     from gridgov.algorithms.dedupe_fit import reports_of
 
     passed = True
-    for name in ("dev", "test"):
+    for name in ("dev", "dev3", "test"):
         rows = read_set(name)
         reports = reports_of(rows)  # without their category, with the classifier's reading
         with_category = [

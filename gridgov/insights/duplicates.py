@@ -16,14 +16,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from gridgov.algorithms.dedupe import (
     RADIUS_M,
+    READING_VERSION,
     WINDOW,
     cells_within,
     distance_m,
     features_of,
+    reading,
     same_problem,
 )
 from gridgov.cases.models import Case
@@ -172,3 +175,26 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
         for score, _, pk, metres in best
         if pk in cases
     ]
+
+
+def refresh_text_readings(batch: int = 500, now: datetime.datetime | None = None) -> int:
+    """Read again the stored readings of a batch of searchable cases; how many were stale.
+
+    After an upgrade that changes the lexicon (``READING_VERSION``), the readings
+    stored with earlier cases are not trusted: the search reads their texts
+    again on every comparison, which is right but slow. The worker calls this
+    until it returns 0, so the cases the search can still find (submitted within
+    LOOKBACK) carry readings of the current lexicon again. A derived column, like
+    the KPI counts: no ledger row (the case itself has not changed).
+    """
+    since = (now or timezone.now()) - LOOKBACK
+    stale = list(
+        Case.objects.filter(submitted_at__gte=since)
+        .exclude(text_reading__version=READING_VERSION)
+        .only("pk", "description")[:batch]
+    )
+    for case in stale:
+        case.text_reading = reading(case.description)
+    with transaction.atomic():
+        Case.objects.bulk_update(stale, ["text_reading"])
+    return len(stale)

@@ -1,5 +1,7 @@
 """Duplicates: the CLI contract, the intake search, the dispatcher's merge, and the followers."""
 
+import datetime
+
 import pytest
 
 from gridgov.algorithms.dedupe import READING_VERSION, reading
@@ -12,7 +14,7 @@ from gridgov.cases.actions import (
 )
 from gridgov.cases.models import Case, Category, Notification
 from gridgov.cases.sweep import announce_pending
-from gridgov.insights.duplicates import duplicate_candidates
+from gridgov.insights.duplicates import LOOKBACK, duplicate_candidates, refresh_text_readings
 from gridgov.insights.tests.jsonl_command import run_jsonl
 
 POTHOLE = "万安一路6号门口路面上有个大坑，车开过去咣当一下，晚上骑车的容易摔"
@@ -220,6 +222,31 @@ def test_intake_stores_the_reading_and_the_search_reads_a_stale_one_again(world)
     assert [c.case for c in duplicate_candidates(new)] == [first]
     Case.objects.filter(pk=first.pk).update(text_reading=None)
     assert [c.case for c in duplicate_candidates(new)] == [first]
+
+
+@pytest.mark.django_db
+def test_the_worker_reads_stale_readings_again_in_batches(world):
+    cases = [_case(world, POTHOLE), _case(world, MANHOLE), _case(world, POTHOLE_AGAIN)]
+    current = {case.pk: case.text_reading for case in cases}
+    Case.objects.filter(pk=cases[0].pk).update(
+        text_reading={**current[cases[0].pk], "version": "old"}
+    )
+    Case.objects.filter(pk=cases[1].pk).update(text_reading=None)
+
+    assert refresh_text_readings(batch=1) == 1
+    assert refresh_text_readings(batch=1) == 1
+    assert refresh_text_readings(batch=1) == 0
+    assert {case.pk: case.text_reading for case in Case.objects.filter(pk__in=current)} == current
+
+
+@pytest.mark.django_db
+def test_the_worker_leaves_readings_older_than_the_search_reaches(world):
+    old = _case(world, POTHOLE)
+    Case.objects.filter(pk=old.pk).update(text_reading=None)
+
+    later = old.submitted_at + LOOKBACK + datetime.timedelta(days=1)
+    assert refresh_text_readings(now=later) == 0
+    assert Case.objects.get(pk=old.pk).text_reading is None
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
 """`gridgov worker [--interval SECONDS] [--once]`: sweep, deliver the outbox, KPI counts,
-Monday's dispatch-meeting reports, retraining when due.
+Monday's dispatch-meeting reports, retraining when due, stale text readings after an upgrade.
 
 Polls the database: each pass runs the deadlines sweep, then delivers the
 due outbox messages (until none is left or the pass has sent a few batches),
@@ -24,6 +24,7 @@ from django.db import close_old_connections, connection
 from gridgov.cases.outbox import deliver_outbox
 from gridgov.cases.sweep import sweep
 from gridgov.insights.actions import publish_due_reports, retrain_if_due
+from gridgov.insights.duplicates import refresh_text_readings
 from gridgov.insights.kpis import refresh_kpis
 
 logger = logging.getLogger("gridgov.worker")
@@ -34,6 +35,9 @@ DELIVERY_BATCHES = 10
 
 class Command(BaseCommand):
     help = "Run the background worker: deadlines sweep and outbox delivery, every interval."
+    # Set once a pass finds no stale text reading: new cases are stored with current ones,
+    # so only a restart (an upgrade) can bring stale ones back.
+    readings_current = False
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -102,6 +106,11 @@ class Command(BaseCommand):
             published = publish_due_reports()
             if published:
                 self.stdout.write(f"weekly reports: {published} published")
+            if not self.readings_current:
+                reread = refresh_text_readings()
+                self.readings_current = reread == 0
+                if reread:
+                    self.stdout.write(f"text readings: {reread} cases read again")
             trained = retrain_if_due()
             if trained is not None:
                 self.stdout.write(
