@@ -1,8 +1,10 @@
 """Duplicates: the CLI contract, the intake search, the dispatcher's merge, and the followers."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 
 from gridgov.algorithms.dedupe import READING_VERSION, reading
 from gridgov.cases.actions import (
@@ -237,6 +239,18 @@ def test_the_worker_reads_stale_readings_again_in_batches(world):
     assert refresh_text_readings(batch=1) == 1
     assert refresh_text_readings(batch=1) == 0
     assert {case.pk: case.text_reading for case in Case.objects.filter(pk__in=current)} == current
+
+
+@pytest.mark.django_db
+def test_a_worker_pass_stores_current_readings_for_cases_from_before_an_upgrade(world):
+    case = _case(world, POTHOLE)
+    Case.objects.filter(pk=case.pk).update(text_reading={**case.text_reading, "version": "old"})
+    out = io.StringIO()
+
+    call_command("worker", "--once", stdout=out)
+
+    assert "text readings: 1 cases read again" in out.getvalue()
+    assert Case.objects.get(pk=case.pk).text_reading == reading(POTHOLE)
 
 
 @pytest.mark.django_db
