@@ -130,7 +130,10 @@ def pdf(data: dict[str, Any]) -> bytes:
         document.set_font("cjk", size=9)
 
     def table(rows: list[list[Any]], widths: tuple[int, ...] | None = None) -> None:
-        with document.table(col_widths=widths, headings_style=heading, line_height=6) as grid:
+        # Left-aligned: justified Chinese text with a date in it spreads into gaps.
+        with document.table(
+            col_widths=widths, headings_style=heading, line_height=6, text_align="LEFT"
+        ) as grid:
             for values in rows:
                 line = grid.row()
                 for value in values:
