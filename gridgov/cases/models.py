@@ -326,8 +326,13 @@ class Case(models.Model):
                 condition=Q(kpis_pending=True),
                 name="case_kpis_pending_street_idx",
             ),
-            # the duplicate search at intake: recent cases in the nine cells around a point
-            models.Index(fields=["geo_cell", "submitted_at"], name="case_geo_cell_idx"),
+            # the duplicate search at intake: recent cases in the cells around a point,
+            # newest first; the columns it filters on are in the index, so only the rows
+            # it keeps are read from the table
+            models.Index(
+                fields=["geo_cell", "submitted_at", "status", "closed_at", "lat", "lng"],
+                name="case_geo_cell_search_idx",
+            ),
         ]
 
     def __str__(self) -> str:

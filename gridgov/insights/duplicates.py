@@ -1,6 +1,6 @@
 """Duplicate search at intake: earlier open or recently closed cases of the same problem.
 
-Reads, cell by cell through ``case_geo_cell_idx`` in one statement, the
+Reads, cell by cell through ``case_geo_cell_search_idx`` in one statement, the
 newest recent cases within the search radius's box, as plain rows; compares their stored text
 readings (``Case.text_reading``) with the new case's, with distance and time
 (``algorithms.dedupe.same_problem``); loads only the best few as cases. An open
@@ -86,13 +86,20 @@ def _nearby_sql(cells: int) -> str:
         f"AND {quote('submitted_at')} <= %s AND {quote('lat')} BETWEEN %s AND %s "
         f"AND {quote('lng')} BETWEEN %s AND %s AND {quote('id')} <> %s "
         f"AND {quote('status')} NOT IN ({', '.join(['%s'] * len(NOT_CANDIDATES))}) "
+        # A closed case only if it closed within the window: most cases of a busy
+        # spot are long closed, and reading them would crowd out the live ones.
+        f"AND ({quote('status')} <> %s OR {quote('closed_at')} IS NULL "
+        f"OR {quote('closed_at')} >= %s) "
         f"ORDER BY {quote('submitted_at')} DESC LIMIT {READ_AT_MOST}) AS cell_{{n}}"
     )
     return " UNION ALL ".join(one_cell.format(n=n) for n in range(cells))
 
 
 def _nearby_rows(case: Case) -> list[tuple]:
-    """The newest READ_AT_MOST rows (COLUMNS) in the radius's box around the case, newest first."""
+    """The newest READ_AT_MOST rows (COLUMNS) in the radius's box around the case, newest first.
+
+    submitted_at is a datetime; closed_at and the JSON columns are as the database gave them.
+    """
     assert case.lat is not None and case.lng is not None
     at = case.submitted_at
     dlat = math.degrees(RADIUS_M / 6_371_000.0)
@@ -108,13 +115,15 @@ def _nearby_rows(case: Case) -> list[tuple]:
         case.lng + dlng,
         case.pk or 0,
         *NOT_CANDIDATES,
+        Status.CLOSED,
+        ops.adapt_datetimefield_value(at - WINDOW),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_nearby_sql(len(cells)), [v for cell in cells for v in (cell, *limits)])
         rows = cursor.fetchall()
-    rows = [
-        (*row[:6], _moment(row[6]), _moment(row[7]), _json(row[8]), _json(row[9])) for row in rows
-    ]
+    # The closing time and the JSON columns are decoded by the caller, for the rows
+    # near enough to be compared (fewer than are read).
+    rows = [(*row[:6], _moment(row[6]), *row[7:]) for row in rows]
     rows.sort(key=lambda row: row[6], reverse=True)  # submitted_at
     return rows[:READ_AT_MOST]
 
@@ -153,10 +162,12 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
         if metres > RADIUS_M:
             continue  # the box's corners reach further than the radius
         # An open case is a live problem: no time gap. A closed one counts from its closing.
+        closed = _moment(closed)
         gap = at - closed if closed and status == Status.CLOSED else datetime.timedelta(0)
         if gap > WINDOW:
             continue
-        score = same_problem(mine, features_of(text, stored, _topics(suggested)), metres, gap)
+        theirs = features_of(text, _json(stored), _topics(_json(suggested)))
+        score = same_problem(mine, theirs, metres, gap)
         if score > 0:
             scored.append((score, submitted, pk, metres))
     scored.sort(key=lambda found: (-found[0], found[1]))

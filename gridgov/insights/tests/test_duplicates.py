@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from gridgov.algorithms.dedupe import READING_VERSION, reading
+from gridgov.algorithms.dedupe import READING_VERSION, WINDOW, reading
 from gridgov.cases.actions import (
     accept_case,
     merge_case,
@@ -188,6 +188,25 @@ def test_merged_reporters_are_told_when_the_surviving_case_closes(world):
     assert first.status == "closed"
     told = Notification.objects.filter(case=first, kind="verify")
     assert set(told.values_list("user__username", flat=True)) >= {"resident", "enterprise"}
+
+
+@pytest.mark.django_db
+def test_a_case_closed_within_the_window_is_offered_and_one_closed_before_is_not(world):
+    sanitation = Category.objects.get(code="env.sanitation")  # handled in the grid
+    first = _case(world, POTHOLE, category=sanitation)
+    first = accept_case(case=first, actor=world.grid_worker_a)
+    first = resolve_case(case=first, actor=world.grid_worker_a, reply="已填平")
+    first = verify_case(case=first, actor=world.community_admin, ok=True)
+    assert first.status == "closed"
+    new = _case(world, POTHOLE_AGAIN)
+
+    assert [c.case for c in duplicate_candidates(new)] == [first]
+    # The same pothole back four weeks after its repair is a new problem.
+    Case.objects.filter(pk=first.pk).update(
+        closed_at=new.submitted_at - WINDOW - datetime.timedelta(days=7),
+        submitted_at=new.submitted_at - WINDOW - datetime.timedelta(days=9),
+    )
+    assert duplicate_candidates(new) == []
 
 
 @pytest.mark.django_db
