@@ -44,6 +44,7 @@ COLUMNS = (
     "id", "street_id", "status", "description", "lat", "lng", "submitted_at", "closed_at",
     "suggested_categories", "text_reading",
 )  # fmt: skip
+JSON_COLUMNS = ("suggested_categories", "text_reading")
 
 
 def topics_of(case: Case) -> dict[str, float]:
@@ -69,7 +70,7 @@ class Candidate:
 
 
 def _nearby_sql(cells: int) -> str:
-    """The newest READ_AT_MOST candidates of each of ``cells`` cells, in one statement.
+    """The newest READ_AT_MOST candidates of ``cells`` cells, in one statement.
 
     One subquery per cell, each walking the cell's index (geo_cell,
     submitted_at) backwards from the case's time and stopping at its limit: an
@@ -79,7 +80,12 @@ def _nearby_sql(cells: int) -> str:
     """
     quote = connection.ops.quote_name
     table = quote(Case._meta.db_table)
-    columns = ", ".join(quote(name) for name in COLUMNS)
+    # The JSON columns as text: the driver would decode every row's, the caller
+    # decodes those of the rows near enough to compare.
+    columns = ", ".join(
+        f"CAST({quote(name)} AS TEXT) AS {quote(name)}" if name in JSON_COLUMNS else quote(name)
+        for name in COLUMNS
+    )
     one_cell = (
         f"SELECT * FROM (SELECT {columns} FROM {table} "
         f"WHERE {quote('geo_cell')} = %s AND {quote('submitted_at')} >= %s "
@@ -92,7 +98,12 @@ def _nearby_sql(cells: int) -> str:
         f"OR {quote('closed_at')} >= %s) "
         f"ORDER BY {quote('submitted_at')} DESC LIMIT {READ_AT_MOST}) AS cell_{{n}}"
     )
-    return " UNION ALL ".join(one_cell.format(n=n) for n in range(cells))
+    # Only the newest READ_AT_MOST of them all leave the database.
+    cells_sql = " UNION ALL ".join(one_cell.format(n=n) for n in range(cells))
+    return (
+        f"SELECT * FROM ({cells_sql}) AS nearby "
+        f"ORDER BY {quote('submitted_at')} DESC LIMIT {READ_AT_MOST}"
+    )
 
 
 def _nearby_rows(case: Case) -> list[tuple]:
@@ -123,9 +134,7 @@ def _nearby_rows(case: Case) -> list[tuple]:
         rows = cursor.fetchall()
     # The closing time and the JSON columns are decoded by the caller, for the rows
     # near enough to be compared (fewer than are read).
-    rows = [(*row[:6], _moment(row[6]), *row[7:]) for row in rows]
-    rows.sort(key=lambda row: row[6], reverse=True)  # submitted_at
-    return rows[:READ_AT_MOST]
+    return [(*row[:6], _moment(row[6]), *row[7:]) for row in rows]
 
 
 def _moment(value: Any) -> datetime.datetime | None:
