@@ -122,6 +122,35 @@ def test_intake_search_finds_the_same_problem_and_not_its_neighbours(world):
 
 
 @pytest.mark.django_db
+def test_a_candidate_shows_the_case_as_stored_from_the_search_s_one_query(
+    world, django_assert_num_queries
+):
+    category = Category.objects.get(code="facility.road")
+    first = _case(world, POTHOLE, category=category)
+    new = _case(world, POTHOLE_AGAIN)
+
+    def shown(case):
+        return (
+            case.pk,
+            case.number,
+            case.get_status_display(),
+            case.description,
+            case.submitted_at,
+            case.category.code,
+            case.category.name,
+        )
+
+    # What the page and the API show of a candidate comes with the search's rows.
+    with django_assert_num_queries(1):
+        (found,) = duplicate_candidates(new)
+        seen = shown(found.case)
+
+    assert seen == shown(Case.objects.select_related("category").get(pk=first.pk))
+    # Anything else is loaded when asked for.
+    assert found.case.address == first.address and found.case.street_id == first.street_id
+
+
+@pytest.mark.django_db
 def test_the_search_shows_only_cases_the_user_may_see(world):
     _case(world, POTHOLE)
     new = _case(world, POTHOLE_AGAIN)
