@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -142,8 +143,11 @@ def intake_search(args: argparse.Namespace) -> list[float]:
     return probe_search(args.probes, rng)
 
 
-def probe_search(probes_wanted: int, rng: random.Random) -> list[float]:
-    """Time the intake search for new reports at the points of random existing cases."""
+def probe_search(probes_wanted: int, rng: random.Random, user: Any = None) -> list[float]:
+    """Time the intake search for new reports at the points of random existing cases.
+
+    ``user``: searched as that user sees the street (the case page passes the viewer).
+    """
     from gridgov.cases.models import Case
     from gridgov.core import clock
     from gridgov.insights.duplicates import duplicate_candidates
@@ -165,12 +169,14 @@ def probe_search(probes_wanted: int, rng: random.Random) -> list[float]:
             submitted_at=now,
         )
         started = time.perf_counter()
-        candidates = duplicate_candidates(new)
+        candidates = duplicate_candidates(new, user)
         times.append((time.perf_counter() - started) * 1000)
         found += bool(candidates)
     times.sort()
+    as_whom = f" as {user.username}" if user else ""
     print(
-        f"intake duplicate search, {total:,} cases: median {statistics.median(times):.2f} ms, "
+        f"intake duplicate search{as_whom}, {total:,} cases: "
+        f"median {statistics.median(times):.2f} ms, "
         f"p95 {times[int(len(times) * 0.95)]:.2f} ms over {len(times)} new reports "
         f"({found} with candidates)"
     )

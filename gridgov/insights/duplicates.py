@@ -32,6 +32,7 @@ from gridgov.algorithms.dedupe import (
 )
 from gridgov.cases.models import Case, Category
 from gridgov.cases.workflow import Status
+from gridgov.core.scoping import scope_for
 
 # How far back an open case is still looked for.
 LOOKBACK = datetime.timedelta(days=90)
@@ -221,6 +222,14 @@ def _from_columns(model: Any, **values: Any) -> Any:
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
+def _sees_the_street(user: Any, street_id: int | None) -> bool:
+    """Whether the user sees every case of the street (a street admin: the dispatcher)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    scope = scope_for(user)
+    return scope.everything or street_id in scope.street_ids
+
+
 def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[Candidate]:
     """The earlier cases most likely to be the same problem as ``case``, best first.
 
@@ -252,7 +261,7 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
         if score > 0:
             scored.append((score, newness, row, metres))
     scored.sort(key=lambda found: (-found[0], -found[1]))
-    if user is not None:
+    if user is not None and not _sees_the_street(user, case.street_id):
         # The rows were read for the street; keep those the user may see.
         seen = set(
             Case.objects.visible_to(user)

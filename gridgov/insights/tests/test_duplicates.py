@@ -16,6 +16,7 @@ from gridgov.cases.actions import (
 )
 from gridgov.cases.models import Case, Category, Notification
 from gridgov.cases.sweep import announce_pending
+from gridgov.core.scoping import scope_for
 from gridgov.insights.duplicates import LOOKBACK, duplicate_candidates, refresh_text_readings
 from gridgov.insights.tests.jsonl_command import run_jsonl
 
@@ -287,6 +288,20 @@ def test_the_worker_reads_stale_readings_again_in_batches(world):
     assert refresh_text_readings(batch=1) == 1
     assert refresh_text_readings(batch=1) == 0
     assert {case.pk: case.text_reading for case in Case.objects.filter(pk__in=current)} == current
+
+
+@pytest.mark.django_db
+def test_the_dispatcher_s_search_needs_no_query_for_the_scope(world, django_assert_num_queries):
+    first = _case(world, POTHOLE)
+    new = _case(world, POTHOLE_AGAIN)
+    scope_for(world.street_admin)  # read once per request, before the search
+
+    # The street admin sees every case of the street the rows were read for.
+    with django_assert_num_queries(1):
+        assert [c.case for c in duplicate_candidates(new, world.street_admin)] == [first]
+    # Anyone else has the rows checked against what they may see.
+    assert [c.case for c in duplicate_candidates(new, world.grid_worker_a)] == [first]
+    assert duplicate_candidates(new, world.grid_worker_b) == []
 
 
 @pytest.mark.django_db
