@@ -399,7 +399,7 @@ def reading(text: str) -> dict[str, Any]:
 def from_reading(stored: dict[str, Any], topics: dict[str, float] | None = None) -> Features:
     core = stored["core"]
     return Features(
-        # Each character joined to the next: the text's bigrams (map: 3x a generator's speed).
+        # Each character joined to the next: the text's bigrams (map: faster than a generator).
         bigrams=frozenset(map(operator.add, core, core[1:])),
         things=frozenset(stored["things"]),
         topics=topics or {},
