@@ -139,7 +139,9 @@
       bounds = buildings.getBounds();
     }
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [12, 12] });
+      // No animation: the map is "ready" only once it stands still, so a click
+      // (a person's or a test's) lands on the grid that was under the pointer.
+      map.fitBounds(bounds, { padding: [12, 12], animate: false });
       // At the zoom that shows the whole street, full labels would overlap:
       // show short grid names there and the full name with the branch from
       // three quarters of a zoom step closer in.
@@ -156,7 +158,7 @@
       // A grid worker or resident starts at their own grid, with its
       // neighbours around it, and full labels there.
       if (mineBounds.isValid()) {
-        map.fitBounds(mineBounds.pad(0.35), { padding: [12, 12] });
+        map.fitBounds(mineBounds.pad(0.35), { padding: [12, 12], animate: false });
         fullLabelsFrom = Math.min(fullLabelsFrom, map.getZoom());
       }
       map.on("zoomend", updateLabels);
