@@ -78,7 +78,7 @@
 
   function colour(feature, by) {
     var figures = shading[String(feature.properties.id)];
-    if (!figures) return "#ffffff";
+    if (!figures || (by === "open" && !figures.open)) return "#ffffff";
     var share = by === "open" ? figures.open / mostOpen
       : (figures.resolution === null ? null : 1 - figures.resolution);
     if (share === null) return "#ffffff";
