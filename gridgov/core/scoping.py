@@ -61,6 +61,10 @@ class Scope:
             or self.public_street_ids
         )
 
+    def covers_street(self, street_id: int | None) -> bool:
+        """Whether every row of the street is visible (a street admin, a superuser)."""
+        return self.everything or street_id in self.street_ids
+
 
 _CACHE_ATTR = "_gridgov_scope"
 

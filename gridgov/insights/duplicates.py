@@ -222,14 +222,6 @@ def _from_columns(model: Any, **values: Any) -> Any:
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
-def _sees_the_street(user: Any, street_id: int | None) -> bool:
-    """Whether the user sees every case of the street (a street admin: the dispatcher)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    scope = scope_for(user)
-    return scope.everything or street_id in scope.street_ids
-
-
 def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[Candidate]:
     """The earlier cases most likely to be the same problem as ``case``, best first.
 
@@ -239,9 +231,10 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
         return []
     at = case.submitted_at
     mine = features_of(case.description, case.text_reading, topics_of(case))
-    # (score, how new: rows come newest first, so a tie goes to the earlier case, row, metres)
+    # (score, age rank, row, metres): rows come newest first, so a higher rank is an
+    # earlier case, and a tie goes to it.
     scored: list[tuple[float, int, NearbyRow, float]] = []
-    for newness, row in enumerate(_nearby_rows(case)):
+    for age_rank, row in enumerate(_nearby_rows(case)):
         # Merging stays within a street; filtered here, not in SQL, so that the
         # query walks the cell index (SQLite would otherwise pick the street's).
         if row.street_id != case.street_id:
@@ -259,9 +252,10 @@ def duplicate_candidates(case: Case, user: Any = None, limit: int = 5) -> list[C
         )
         score = same_problem(mine, theirs, metres, gap)
         if score > 0:
-            scored.append((score, newness, row, metres))
+            scored.append((score, age_rank, row, metres))
     scored.sort(key=lambda found: (-found[0], -found[1]))
-    if user is not None and not _sees_the_street(user, case.street_id):
+    # A street admin (the dispatcher) sees every case of the street the rows were read for.
+    if user is not None and not scope_for(user).covers_street(case.street_id):
         # The rows were read for the street; keep those the user may see.
         seen = set(
             Case.objects.visible_to(user)

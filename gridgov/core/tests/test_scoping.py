@@ -56,3 +56,16 @@ def test_outsider_and_anonymous_read_nothing(world):
     for user in (world.outsider, AnonymousUser()):
         assert not Street.objects.visible_to(user).exists()
         assert not Grid.objects.visible_to(user).exists()
+
+
+def test_only_a_street_admin_covers_the_whole_street(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from gridgov.core.scoping import scope_for
+
+    street = world.street.pk
+    assert scope_for(world.street_admin).covers_street(street)
+    assert not scope_for(world.street_admin).covers_street(street + 1000)
+    for user in (world.community_admin, world.grid_worker_a, world.resident, world.outsider):
+        assert not scope_for(user).covers_street(street)
+    assert not scope_for(AnonymousUser()).covers_street(street)
